@@ -1,0 +1,10 @@
+export * from './context.js';
+export * from './kinds/id-verifier.js';
+export * from './kinds/sms-gateway.js';
+export * from './manifest.js';
+
+import type { IdVerifierPlugin } from './kinds/id-verifier.js';
+import type { SmsGatewayPlugin } from './kinds/sms-gateway.js';
+
+/** What a code plugin's module exports as its default export. */
+export type CodePlugin = IdVerifierPlugin<any> | SmsGatewayPlugin<any>;

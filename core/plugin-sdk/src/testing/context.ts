@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpClient, PluginContext, PluginLogger, PluginStorage, StoredRecord, TenantInfo } from '../context.js';
+
+/** A PluginStorage kept in memory, for plugin tests that run without a database. */
+export function memoryStorage(): PluginStorage {
+  const collections = new Map<string, StoredRecord<object>[]>();
+  return {
+    async append<T extends object>(collection: string, data: T) {
+      const record: StoredRecord<T> = { id: randomUUID(), data, createdAt: new Date() };
+      const list = collections.get(collection) ?? [];
+      list.unshift(record);
+      collections.set(collection, list);
+      return record;
+    },
+    async list<T extends object>(collection: string, options?: { limit?: number }) {
+      const list = (collections.get(collection) ?? []) as StoredRecord<T>[];
+      const limit = Math.max(0, Math.floor(options?.limit ?? list.length));
+      // Copies, as a database would return: callers cannot change what is stored.
+      return list.slice(0, limit).map((record) => structuredClone(record));
+    },
+  };
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+/** A logger that keeps what it is given, so tests can assert nothing sensitive was logged. */
+export function recordingLogger(): PluginLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push({ level, message, fields });
+  };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** fetch with a timeout, as the host provides. */
+export function fetchHttpClient(defaultTimeoutMs = 5000): HttpClient {
+  return {
+    async request(url, options = {}) {
+      const response = await fetch(url, {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        body: options.body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs),
+      });
+      return {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        text: () => response.text(),
+        json: <T>() => response.json() as Promise<T>,
+      };
+    },
+  };
+}
+
+export const testTenant: TenantInfo = {
+  code: 'xx',
+  country: 'XX',
+  timeZone: 'UTC',
+  defaultLanguage: 'en',
+  languages: ['en'],
+};
+
+/** A complete PluginContext for tests: in-memory storage, a recording logger, real fetch. */
+export function testContext<Config>(
+  config: Config,
+  overrides: Partial<Omit<PluginContext<Config>, 'config' | 'logger'>> = {},
+): PluginContext<Config> & { logger: ReturnType<typeof recordingLogger> } {
+  return {
+    tenant: testTenant,
+    mode: 'development',
+    secrets: {},
+    http: fetchHttpClient(),
+    storage: memoryStorage(),
+    ...overrides,
+    logger: recordingLogger(),
+    config,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './context.js';
+export * from './fakes.js';
+export * from './id-verifier-kit.js';
+export * from './sms-gateway-kit.js';
