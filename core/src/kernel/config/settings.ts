@@ -1,0 +1,34 @@
+import { type ProjectPaths, projectPaths } from './paths.js';
+
+export type Mode = 'development' | 'production';
+
+/** Platform-wide settings, read once from the environment at start. */
+export interface Settings {
+  mode: Mode;
+  port: number;
+  /** Interface to listen on. */
+  listenHost: string;
+  /** External PostgreSQL server; when absent an embedded server is started. */
+  databaseUrl?: string;
+  /** Prefix of tenant database names: `teeka_` normally, something else for test runs. */
+  databasePrefix: string;
+  /** Port for the embedded server; 0 picks a free one. Never 5432. */
+  embeddedPort: number;
+  logLevel: string;
+  paths: ProjectPaths;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
+  const mode: Mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  return {
+    mode,
+    port: Number(env.PORT ?? 3000),
+    listenHost: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    databasePrefix: env.TEEKA_DB_PREFIX ?? 'teeka_',
+    embeddedPort: Number(env.TEEKA_EMBEDDED_PG_PORT ?? 0),
+    logLevel: env.LOG_LEVEL ?? (mode === 'production' ? 'info' : 'info'),
+    paths: projectPaths(env.TEEKA_ROOT),
+    ...overrides,
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Injection tokens for what is not a class. Three container levels:
+ * root (platform singletons) -> tenant (built once per tenant) -> request (one per request).
+ */
+export const TOKENS = {
+  // root
+  Settings: Symbol('Settings'),
+  Logger: Symbol('Logger'),
+  PluginRegistry: Symbol('PluginRegistry'),
+  // tenant
+  Tenant: Symbol('Tenant'),
+  TenantConfig: Symbol('TenantConfig'),
+  Orm: Symbol('Orm'),
+  I18n: Symbol('I18n'),
+  Theme: Symbol('Theme'),
+  SmsGateway: Symbol('SmsGateway'),
+  IdVerifiers: Symbol('IdVerifiers'),
+  Secrets: Symbol('TenantSecrets'),
+  // request
+  EntityManager: Symbol('EntityManager'),
+  Language: Symbol('Language'),
+  Translate: Symbol('Translate'),
+} as const;

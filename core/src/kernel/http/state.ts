@@ -1,0 +1,34 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ParameterizedContext } from 'koa';
+import type { DependencyContainer } from 'tsyringe';
+import type { Logger } from '../log/logger.js';
+import type { Site } from '../site.js';
+import type { Tenant } from '../tenancy/tenant.js';
+
+/** Everything a request carries, declared once: no ad-hoc properties on ctx. */
+export interface AppState {
+  requestId: string;
+  log: Logger;
+  /** What renders pages and errors for this host: a tenant, or the platform itself. */
+  site: Site;
+  /** The request's language, one of the site's enabled languages. */
+  lng: string;
+  t: (key: string, options?: Record<string, unknown>) => string;
+  /** Set for tenant hosts by the request scope. */
+  tenant?: Tenant;
+  container?: DependencyContainer;
+  em?: EntityManager;
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+
+/** For routes that only exist on tenant hosts: the request scope has run. */
+export function tenantScope(ctx: AppContext): { tenant: Tenant; container: DependencyContainer; em: EntityManager } {
+  const { tenant, container, em } = ctx.state;
+  if (!tenant || !container || !em) throw new Error('tenant route reached without a request scope');
+  return { tenant, container, em };
+}
+
+export function isApiRequest(ctx: AppContext): boolean {
+  return ctx.path.startsWith('/api/') || ctx.path.startsWith('/cowin/') || ctx.path.startsWith('/dev/');
+}

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
+import { container as globalContainer } from 'tsyringe';
+import { tenantRoutes } from '../routes.js';
+import type { Settings } from './config/settings.js';
+import { type DatabaseServer, ExternalPostgres } from './db/database-server.js';
+import { EmbeddedPostgres } from './db/embedded-postgres.js';
+import { TOKENS } from './di/tokens.js';
+import { ConfigError } from './errors.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { PlatformSite } from './platform-site.js';
+import { PluginRegistry } from './plugins/plugin-registry.js';
+import { SecretStore } from './secrets/secret-store.js';
+import { checkTenantPlugins } from './tenancy/check-tenant.js';
+import { loadTenantFiles } from './tenancy/load-tenants.js';
+import { Tenant } from './tenancy/tenant.js';
+import type { TenantConfig } from './tenancy/tenant-config.js';
+import { TenantRegistry } from './tenancy/tenant-registry.js';
+import { pluginSecretRef, TENANT_SECRETS, tenantSecretRef } from './tenancy/tenant-secrets.js';
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Notes for the person starting the platform (which database, where its data is). */
+  notice?: (line: string) => void;
+}
+
+/**
+ * The whole platform: configuration checked, database server up, every tenant active, HTTP
+ * server listening. `stop()` drains requests and shuts everything down in reverse.
+ */
+export class Platform {
+  private constructor(
+    readonly settings: Settings,
+    readonly logger: Logger,
+    readonly tenants: TenantRegistry,
+    readonly database: DatabaseServer,
+    readonly server: Server,
+  ) {}
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  tenantUrl(code: string): string {
+    return `http://${code}.localhost:${this.port}/`;
+  }
+
+  static async start(settings: Settings, options: StartOptions = {}): Promise<Platform> {
+    const logger = options.logger ?? createLogger(settings.logLevel);
+    const notice = options.notice ?? (() => undefined);
+    const { paths } = settings;
+
+    // 1. Configuration: plugins, tenant files and their fit, secrets. Nothing is started yet.
+    const registry = await PluginRegistry.discover(paths);
+    const configs = loadTenantFiles(paths.tenants, paths.root);
+    const problems = configs.flatMap((config) => {
+      const found = checkTenantPlugins(config, registry, settings.mode);
+      return found.length ? [`${relative(paths.root, paths.tenants)}/${config.code}.yaml:\n${found.map((p) => `  ${p}`).join('\n')}`] : [];
+    });
+    if (problems.length > 0) throw new ConfigError(`Tenant configuration does not fit the installed plugins:\n${problems.join('\n')}`);
+    const secrets = new SecretStore(settings.mode, paths.data);
+    preflightSecrets(configs, registry, secrets);
+    secrets.assertComplete();
+    const platformSite = new PlatformSite(registry, paths.root);
+
+    // 2. The database server.
+    const database: DatabaseServer = settings.databaseUrl
+      ? new ExternalPostgres(settings.databaseUrl)
+      : await EmbeddedPostgres.start({
+          projectDataDir: paths.data,
+          projectRoot: paths.root,
+          port: settings.embeddedPort,
+          log: notice,
+        });
+    notice(`database: ${database.description}`);
+
+    // 3. Tenants, each in its own container under the platform's root container.
+    const root = globalContainer.createChildContainer();
+    root.registerInstance(TOKENS.Settings, settings);
+    root.registerInstance(TOKENS.Logger, logger);
+    root.registerInstance(TOKENS.PluginRegistry, registry);
+    const tenants = new TenantRegistry(settings.mode, (process.env.TEEKA_PLATFORM_HOSTS ?? '').split(',').filter(Boolean));
+    try {
+      const active = await Promise.all(
+        configs.map((config) => Tenant.activate(config, { settings, registry, server: database, secrets, logger, root })),
+      );
+      for (const tenant of active) tenants.add(tenant);
+    } catch (error) {
+      await Promise.all(tenants.all.map((tenant) => tenant.close()));
+      await database.stop();
+      throw error;
+    }
+
+    // 4. HTTP.
+    let platform: Platform | undefined;
+    const app = createApp({
+      settings,
+      logger,
+      tenants,
+      platform: platformSite,
+      tenantRouter: tenantRoutes(settings.mode),
+      port: () => platform?.port ?? settings.port,
+    });
+    const server = createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.listenHost, () => resolve());
+    });
+    platform = new Platform(settings, logger, tenants, database, server);
+    return platform;
+  }
+
+  /** Stops taking requests, lets those in flight finish (up to `graceMs`), then shuts down. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+    await Promise.all(this.tenants.all.map((tenant) => tenant.close()));
+    await this.database.stop();
+  }
+}
+
+/** Resolves every secret before anything starts, so production lists all that are missing. */
+function preflightSecrets(configs: TenantConfig[], registry: PluginRegistry, secrets: SecretStore): void {
+  for (const config of configs) {
+    for (const name of TENANT_SECRETS) secrets.resolve(tenantSecretRef(config, name));
+    for (const use of [...config.plugins.idVerifiers, config.plugins.sms]) {
+      for (const name of registry.code(use.id)?.manifest.secrets ?? []) {
+        secrets.resolve(pluginSecretRef(config, use.id, name, use.secrets?.[name]));
+      }
+    }
+    if (config.database?.url) secrets.resolve(config.database.url, { generate: false });
+  }
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpClient, PluginLogger, PluginStorage, StoredRecord } from '@teeka/plugin-sdk';
+import type { TenantOrm } from '../db/orm.js';
+import type { Logger } from '../log/logger.js';
+
+/** PluginStorage on the tenant's database: one table, rows keyed by plugin and collection. */
+export function databaseStorage(orm: TenantOrm, pluginId: string): PluginStorage {
+  const connection = () => orm.em.getConnection();
+  return {
+    async append<T extends object>(collection: string, data: T): Promise<StoredRecord<T>> {
+      const id = randomUUID();
+      const rows = await connection().execute<{ created_at: Date }[]>(
+        'insert into plugin_record (id, plugin_id, collection, data) values (?, ?, ?, ?) returning created_at',
+        [id, pluginId, collection, JSON.stringify(data)],
+      );
+      return { id, data, createdAt: new Date(rows[0].created_at) };
+    },
+    async list<T extends object>(collection: string, options: { limit?: number } = {}): Promise<StoredRecord<T>[]> {
+      const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+      const rows = await connection().execute<{ id: string; data: T; created_at: Date }[]>(
+        'select id, data, created_at from plugin_record where plugin_id = ? and collection = ? order by created_at desc, id desc limit ?',
+        [pluginId, collection, limit],
+      );
+      return rows.map((row) => ({ id: row.id, data: row.data, createdAt: new Date(row.created_at) }));
+    },
+  };
+}
+
+export function pluginLogger(logger: Logger): PluginLogger {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
+
+/** Outbound HTTP for plugins: every request has a timeout (5 s unless the plugin asks). */
+export function httpClient(defaultTimeoutMs = 5000): HttpClient {
+  return {
+    async request(url, options = {}) {
+      const response = await fetch(url, {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        body: options.body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs),
+      });
+      return {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        text: () => response.text(),
+        json: <T>() => response.json() as Promise<T>,
+      };
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/** A reference to a secret: its value comes from the environment, never from the tenant file. */
+export interface SecretRef {
+  env: string;
+}
+
+export interface PluginUse {
+  id: string;
+  config?: Record<string, unknown>;
+  /** Maps each secret the plugin declares to where its value comes from. */
+  secrets?: Record<string, SecretRef>;
+}
+
+export interface DoseInterval {
+  /** Dose number this interval leads to (2 = from dose 1 to dose 2). */
+  dose: number;
+  minDays: number;
+  maxDays?: number;
+}
+
+export interface VaccineConfig {
+  code: string;
+  name: string;
+  manufacturer?: string;
+  /** Doses in the primary series. */
+  doses: number;
+  intervals: DoseInterval[];
+  booster?: { minDaysAfterLastDose: number };
+  minAgeYears?: number;
+  maxAgeYears?: number;
+  codes?: Record<string, string>;
+}
+
+export interface EligibilityPhase {
+  name: string;
+  minAgeYears: number;
+  maxAgeYears?: number;
+  opensOn: string;
+}
+
+export interface TenantConfig {
+  /** Tenant code: ISO 3166-1 alpha-2, lower case. Must match the file name. */
+  code: string;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country: string;
+  /** Production hostnames; `<code>.localhost` always works in development. */
+  hostnames: string[];
+  languages: {
+    default: string;
+    enabled: string[];
+    /** Per language, the languages tried when a key is missing; the default language comes last. */
+    fallback?: Record<string, string[]>;
+  };
+  timeZone: string;
+  currency: string;
+  phone: {
+    /** Country calling code without `+`, e.g. `91`. */
+    countryCode: string;
+    /** ISO region for number parsing, e.g. `IN`. */
+    region: string;
+  };
+  areas: {
+    /** Administrative levels from the top down, e.g. state, district, block. */
+    levels: string[];
+    postalCode?: { pattern: string };
+  };
+  plugins: {
+    idVerifiers: PluginUse[];
+    sms: PluginUse;
+  };
+  theme: {
+    name: string;
+    /** Brand tokens that override the theme's own (colours, logo). */
+    tokens?: Record<string, string>;
+  };
+  vaccines: VaccineConfig[];
+  eligibility: {
+    minAgeYears: number;
+    phases?: EligibilityPhase[];
+  };
+  limits: {
+    beneficiariesPerAccount: number;
+    otp: { ttlSeconds: number; maxAttempts: number; resendCooldownSeconds: number };
+    rateLimits: {
+      otpPerNumberPerHour: number;
+      otpPerIpPerHour: number;
+      publicApiPerIpPer5Minutes: number;
+    };
+  };
+  certificates: {
+    issuer: { name: string; country: string; url?: string };
+    formats: ('eu-dcc' | 'shc' | 'w3c-vc')[];
+  };
+  /** Secrets of the tenant itself: token signing, encryption of identity numbers, hashing keys. */
+  secrets: Record<string, SecretRef>;
+  /**
+   * Where the tenant's data lives. By default a database `<prefix><code>` (`teeka_in`) on the
+   * platform's server; `url` names a server and database of its own (data residency).
+   */
+  database?: {
+    url?: SecretRef;
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * JSON Schema of a tenant file. ajv fills the defaults (`useDefaults`), so a country only writes
+ * what differs from a sensible national programme.
+ */
+const secretRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['env'],
+  properties: { env: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' } },
+};
+
+const languageCode = { type: 'string', pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' };
+
+const pluginUse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    config: { type: 'object', default: {} },
+    secrets: { type: 'object', additionalProperties: secretRef, default: {} },
+  },
+};
+
+const positiveInt = { type: 'integer', minimum: 1 };
+
+export const tenantSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'country', 'languages', 'timeZone', 'currency', 'phone', 'areas', 'plugins', 'theme', 'vaccines', 'certificates'],
+  properties: {
+    code: { type: 'string', pattern: '^[a-z]{2}$' },
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+    hostnames: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' },
+      default: [],
+    },
+    languages: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['default', 'enabled'],
+      properties: {
+        default: languageCode,
+        enabled: { type: 'array', minItems: 1, uniqueItems: true, items: languageCode },
+        fallback: { type: 'object', additionalProperties: { type: 'array', items: languageCode } },
+      },
+    },
+    timeZone: { type: 'string', minLength: 1 },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    phone: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['countryCode', 'region'],
+      properties: {
+        countryCode: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+        region: { type: 'string', pattern: '^[A-Z]{2}$' },
+      },
+    },
+    areas: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['levels'],
+      properties: {
+        levels: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z][a-z-]*$' } },
+        postalCode: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['pattern'],
+          properties: { pattern: { type: 'string' } },
+        },
+      },
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['idVerifiers', 'sms'],
+      properties: {
+        idVerifiers: { type: 'array', minItems: 1, items: pluginUse },
+        sms: pluginUse,
+      },
+    },
+    theme: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        // Tokens end up in a <style> element: no characters that could leave it.
+        tokens: { type: 'object', additionalProperties: { type: 'string', pattern: '^[^<>"\'{};\\\\]*$' } },
+      },
+    },
+    vaccines: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'name', 'doses'],
+        properties: {
+          code: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+          name: { type: 'string' },
+          manufacturer: { type: 'string' },
+          doses: positiveInt,
+          intervals: {
+            type: 'array',
+            default: [],
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['dose', 'minDays'],
+              properties: {
+                dose: { type: 'integer', minimum: 2 },
+                minDays: { type: 'integer', minimum: 0 },
+                maxDays: { type: 'integer', minimum: 0 },
+              },
+            },
+          },
+          booster: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['minDaysAfterLastDose'],
+            properties: { minDaysAfterLastDose: { type: 'integer', minimum: 0 } },
+          },
+          minAgeYears: { type: 'integer', minimum: 0 },
+          maxAgeYears: { type: 'integer', minimum: 0 },
+          codes: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+    eligibility: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        minAgeYears: { type: 'integer', minimum: 0, default: 18 },
+        phases: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'minAgeYears', 'opensOn'],
+            properties: {
+              name: { type: 'string' },
+              minAgeYears: { type: 'integer', minimum: 0 },
+              maxAgeYears: { type: 'integer', minimum: 0 },
+              opensOn: { type: 'string', format: 'date' },
+            },
+          },
+        },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        beneficiariesPerAccount: { ...positiveInt, default: 4 },
+        otp: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            ttlSeconds: { ...positiveInt, default: 180 },
+            maxAttempts: { ...positiveInt, default: 5 },
+            resendCooldownSeconds: { type: 'integer', minimum: 0, default: 60 },
+          },
+        },
+        rateLimits: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            otpPerNumberPerHour: { ...positiveInt, default: 10 },
+            otpPerIpPerHour: { ...positiveInt, default: 100 },
+            publicApiPerIpPer5Minutes: { ...positiveInt, default: 100 },
+          },
+        },
+      },
+    },
+    certificates: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuer'],
+      properties: {
+        issuer: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'country'],
+          properties: {
+            name: { type: 'string' },
+            country: { type: 'string', pattern: '^[A-Z]{2}$' },
+            url: { type: 'string', format: 'uri' },
+          },
+        },
+        formats: {
+          type: 'array',
+          uniqueItems: true,
+          items: { enum: ['eu-dcc', 'shc', 'w3c-vc'] },
+          default: ['eu-dcc'],
+        },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: secretRef,
+      default: {},
+    },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        url: secretRef,
+      },
+    },
+  },
+} as const;

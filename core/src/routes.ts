@@ -1,0 +1,13 @@
+import Router from '@koa/router';
+import { devOutboxRoutes } from './dev/outbox-routes.js';
+import type { Mode } from './kernel/config/settings.js';
+import type { AppState } from './kernel/http/state.js';
+import { portalRoutes } from './portal/routes.js';
+
+/** Every module's routes for tenant hosts. Development-only routes are absent in production. */
+export function tenantRoutes(mode: Mode): Router<AppState> {
+  const router = new Router<AppState>();
+  const modules = [portalRoutes(), ...(mode === 'development' ? [devOutboxRoutes()] : [])];
+  for (const module of modules) router.use(module.routes());
+  return router;
+}
