@@ -1,0 +1,72 @@
+import test from 'ava';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+let app: TestPlatform;
+test.before(async () => {
+  app = await startTestPlatform();
+});
+test.after.always(async () => {
+  await app?.stop();
+});
+
+const PROBLEM_KEYS = ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type'];
+
+test('an unknown API path is RFC 9457 problem+json with a stable code', async (t) => {
+  const response = await app.request('in.localhost', '/api/v1/no-such-thing');
+  t.is(response.status, 404);
+  t.is(response.headers['content-type'], 'application/problem+json');
+  const problem = response.json();
+  t.deepEqual(Object.keys(problem).sort(), PROBLEM_KEYS);
+  t.like(problem, {
+    type: '/problems/not-found',
+    code: 'not-found',
+    status: 404,
+    title: 'Page not found',
+    instance: '/api/v1/no-such-thing',
+  });
+  t.is(problem.requestId, response.headers['x-request-id']);
+});
+
+test('problem titles follow the request language', async (t) => {
+  const hindi = (await app.request('in.localhost', '/api/v1/missing', { headers: { 'Accept-Language': 'hi_IN' } })).json();
+  t.is(hindi.title, 'पृष्ठ नहीं मिला');
+  t.is(hindi.code, 'not-found');
+  const arabic = (await app.request('ae.localhost', '/api/v1/missing')).json();
+  t.is(arabic.title, 'الصفحة غير موجودة');
+});
+
+test('malformed JSON is a 400 problem, never a 500 or a stack trace', async (t) => {
+  const response = await app.request('in.localhost', '/dev/sms', {
+    method: 'POST',
+    body: '{"to": "+9198',
+    headers: { 'Content-Type': 'application/json' },
+  });
+  t.is(response.status, 400);
+  t.is(response.json().code, 'bad-request');
+  t.notRegex(response.text, /at \w+ \(|node_modules|SyntaxError/);
+});
+
+test('a wrong method is 405 with the allowed methods', async (t) => {
+  const response = await app.request('in.localhost', '/dev/outbox', { method: 'DELETE' });
+  t.is(response.status, 405);
+  t.is(response.json().code, 'method-not-allowed');
+  t.regex(String(response.headers.allow), /GET/);
+});
+
+test('a missing page is a themed, localised HTML page', async (t) => {
+  const response = await app.request('ae.localhost', '/no/such/page', { headers: { Accept: 'text/html' } });
+  t.is(response.status, 404);
+  t.regex(String(response.headers['content-type']), /text\/html/);
+  t.regex(response.text, /<html lang="ar" dir="rtl">/);
+  t.regex(response.text, /الصفحة غير موجودة/);
+  t.regex(response.text, /logo-uae\.[0-9a-f]{10}\.svg/, 'in the UAE theme');
+});
+
+test('responses carry a request id and security headers', async (t) => {
+  const response = await app.request('in.localhost', '/', { headers: { 'X-Request-Id': 'client-supplied-123' } });
+  t.is(response.headers['x-request-id'], 'client-supplied-123');
+  t.is(response.headers['x-content-type-options'], 'nosniff');
+  t.regex(String(response.headers['content-security-policy']), /default-src 'self'/);
+  const odd = await app.request('in.localhost', '/', { headers: { 'X-Request-Id': '<script>' } });
+  t.regex(String(odd.headers['x-request-id']), /^[0-9a-f-]{36}$/, 'an unsafe id is replaced');
+});
