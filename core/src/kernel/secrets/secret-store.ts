@@ -36,6 +36,9 @@ export class SecretStore {
     const store = this.generated as Record<string, string>;
     if (!store[ref.env]) {
       store[ref.env] = randomBytes(32).toString('base64url');
+      // The data folder itself stays traversable (the embedded server's data lives in it too);
+      // only the secrets folder is private. A recursive mkdir would give both mode 0700.
+      mkdirSync(this.dataDir, { recursive: true });
       mkdirSync(join(this.dataDir, 'secrets'), { recursive: true, mode: 0o700 });
       writeFileSync(this.file, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
     }
