@@ -81,7 +81,7 @@ export class Platform {
     root.registerInstance(TOKENS.Settings, settings);
     root.registerInstance(TOKENS.Logger, logger);
     root.registerInstance(TOKENS.PluginRegistry, registry);
-    const tenants = new TenantRegistry(settings.mode, (process.env.TEEKA_PLATFORM_HOSTS ?? '').split(',').filter(Boolean));
+    const tenants = new TenantRegistry(settings.mode, settings.platformHosts);
     try {
       const active = await Promise.all(
         configs.map((config) => Tenant.activate(config, { settings, registry, server: database, secrets, logger, root })),

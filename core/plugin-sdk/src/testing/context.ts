@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { HttpClient, PluginContext, PluginLogger, PluginStorage, StoredRecord, TenantInfo } from '../context.js';
+import type { PluginContext, PluginLogger, PluginStorage, StoredRecord, TenantInfo } from '../context.js';
+import { fetchHttpClient } from '../http.js';
 
 /** A PluginStorage kept in memory, for plugin tests that run without a database. */
 export function memoryStorage(): PluginStorage {
@@ -34,26 +35,6 @@ export function recordingLogger(): PluginLogger & { lines: LogLine[] } {
     lines.push({ level, message, fields });
   };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-/** fetch with a timeout, as the host provides. */
-export function fetchHttpClient(defaultTimeoutMs = 5000): HttpClient {
-  return {
-    async request(url, options = {}) {
-      const response = await fetch(url, {
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        body: options.body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs),
-      });
-      return {
-        status: response.status,
-        headers: Object.fromEntries(response.headers),
-        text: () => response.text(),
-        json: <T>() => response.json() as Promise<T>,
-      };
-    },
-  };
 }
 
 export const testTenant: TenantInfo = {

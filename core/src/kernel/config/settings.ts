@@ -15,6 +15,8 @@ export interface Settings {
   /** Port for the embedded server; 0 picks a free one. Never 5432. */
   embeddedPort: number;
   logLevel: string;
+  /** Hosts that show the platform's tenant list in production (development: localhost). */
+  platformHosts: string[];
   paths: ProjectPaths;
 }
 
@@ -27,7 +29,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     databaseUrl: env.DATABASE_URL || undefined,
     databasePrefix: env.TEEKA_DB_PREFIX ?? 'teeka_',
     embeddedPort: Number(env.TEEKA_EMBEDDED_PG_PORT ?? 0),
-    logLevel: env.LOG_LEVEL ?? (mode === 'production' ? 'info' : 'info'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    platformHosts: (env.TEEKA_PLATFORM_HOSTS ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
     paths: projectPaths(env.TEEKA_ROOT),
     ...overrides,
   };

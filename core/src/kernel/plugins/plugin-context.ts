@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HttpClient, PluginLogger, PluginStorage, StoredRecord } from '@teeka/plugin-sdk';
+import type { PluginLogger, PluginStorage, StoredRecord } from '@teeka/plugin-sdk';
 import type { TenantOrm } from '../db/orm.js';
 import type { Logger } from '../log/logger.js';
 
@@ -32,25 +32,5 @@ export function pluginLogger(logger: Logger): PluginLogger {
     info: (message, fields) => logger.info(fields ?? {}, message),
     warn: (message, fields) => logger.warn(fields ?? {}, message),
     error: (message, fields) => logger.error(fields ?? {}, message),
-  };
-}
-
-/** Outbound HTTP for plugins: every request has a timeout (5 s unless the plugin asks). */
-export function httpClient(defaultTimeoutMs = 5000): HttpClient {
-  return {
-    async request(url, options = {}) {
-      const response = await fetch(url, {
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        body: options.body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs),
-      });
-      return {
-        status: response.status,
-        headers: Object.fromEntries(response.headers),
-        text: () => response.text(),
-        json: <T>() => response.json() as Promise<T>,
-      };
-    },
   };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IdVerifier, PluginContext, SmsGateway } from '@teeka/plugin-sdk';
+import { fetchHttpClient, type IdVerifier, type PluginContext, type SmsGateway } from '@teeka/plugin-sdk';
 import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
 import type { Settings } from '../config/settings.js';
@@ -12,7 +12,7 @@ import { mergeResources, type Resources, readLocaleTree } from '../i18n/resource
 import { createTenantI18n } from '../i18n/tenant-i18n.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedCodePlugin } from '../plugins/discovery.js';
-import { databaseStorage, httpClient, pluginLogger } from '../plugins/plugin-context.js';
+import { databaseStorage, pluginLogger } from '../plugins/plugin-context.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { Site } from '../site.js';
@@ -111,7 +111,7 @@ export class Tenant implements Site {
         config: use.config ?? {},
         secrets: pluginSecrets,
         logger: pluginLogger(log.child({ plugin: use.id })),
-        http: httpClient(),
+        http: fetchHttpClient(),
         storage: databaseStorage(orm, use.id),
       };
       return (await (found as LoadedCodePlugin).plugin.create(context as never)) as P;

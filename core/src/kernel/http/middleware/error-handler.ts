@@ -23,7 +23,7 @@ export function errorHandler() {
       }
       // Before the site and language are known (a failure in the resolver), English suffices.
       ctx.state.t ??= (key: string) => key;
-      if (isApiRequest(ctx) || !ctx.state.site || (ctx.accepts('html', 'json') === 'json' && !ctx.accepts('html'))) {
+      if (isApiRequest(ctx) || !ctx.state.site || ctx.accepts('html', 'json') === 'json') {
         ctx.type = 'application/problem+json';
         ctx.body = problemBody(ctx, problem);
         return;
