@@ -41,3 +41,21 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+export class UnauthorizedError extends TeekaError {
+  constructor(code = 'unauthorized', message = 'sign-in needed') {
+    super(code, 401, message);
+  }
+}
+
+export class ForbiddenError extends TeekaError {
+  constructor(message = 'not allowed') {
+    super('forbidden', 403, message);
+  }
+}
+
+export class ConflictError extends TeekaError {
+  constructor(code: string, message: string, params: Record<string, string | number> = {}) {
+    super(code, 409, message, params);
+  }
+}

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import { container as globalContainer } from 'tsyringe';
+import { prepareDevelopmentTenant } from '../development.js';
 import { tenantRoutes } from '../routes.js';
 import type { Settings } from './config/settings.js';
 import { type DatabaseServer, ExternalPostgres } from './db/database-server.js';
@@ -87,6 +88,9 @@ export class Platform {
         configs.map((config) => Tenant.activate(config, { settings, registry, server: database, secrets, logger, root })),
       );
       for (const tenant of active) tenants.add(tenant);
+      if (settings.mode === 'development') {
+        for (const tenant of active) await prepareDevelopmentTenant(tenant, secrets, notice);
+      }
     } catch (error) {
       await Promise.all(tenants.all.map((tenant) => tenant.close()));
       await database.stop();

@@ -15,7 +15,8 @@ export interface DocumentType {
 }
 
 /** Stable reason codes; core turns them into localised messages. */
-export type InvalidReason = 'empty' | 'format' | 'length' | 'checksum' | 'unknown-type' | 'inconsistent';
+export const INVALID_REASONS = ['empty', 'format', 'length', 'checksum', 'unknown-type', 'inconsistent'] as const;
+export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 export type ValidationResult = { valid: true; normalized: string } | { valid: false; reason: InvalidReason };
 

@@ -1,4 +1,19 @@
+import { AccountSchema } from '../../registration/account.entity.js';
+import { AuthSessionSchema } from '../../registration/auth-session.entity.js';
+import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
+import { OtpChallengeSchema } from '../../registration/otp-challenge.entity.js';
+import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.entity.js';
+import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
 
 /** Every entity of every module; one tenant database holds them all. */
-export const entities = [PluginRecordSchema];
+export const entities = [
+  PluginRecordSchema,
+  AuditEntrySchema,
+  AccountSchema,
+  OtpChallengeSchema,
+  AuthSessionSchema,
+  BeneficiarySchema,
+  StaffUserSchema,
+  StaffRoleSchema,
+];

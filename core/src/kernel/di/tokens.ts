@@ -16,8 +16,11 @@ export const TOKENS = {
   SmsGateway: Symbol('SmsGateway'),
   IdVerifiers: Symbol('IdVerifiers'),
   Secrets: Symbol('TenantSecrets'),
+  Crypto: Symbol('TenantCrypto'),
+  RateLimiter: Symbol('RateLimiter'),
   // request
   EntityManager: Symbol('EntityManager'),
   Language: Symbol('Language'),
   Translate: Symbol('Translate'),
+  RequestOrigin: Symbol('RequestOrigin'),
 } as const;

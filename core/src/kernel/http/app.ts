@@ -48,7 +48,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(tenantResolver(deps.tenants, deps.platform));
   app.use(themeAssets());
   app.use(requestScope());
-  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '100kb', formLimit: '100kb' }));
+  // DELETE too: revoking a role names it in the body.
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: '100kb',
+      formLimit: '100kb',
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    }),
+  );
   app.use(siteRoutes(platformRoutes(deps.tenants, deps.port), deps.tenantRouter));
   return app;
 }

@@ -47,6 +47,6 @@ export function problemBody(ctx: AppContext, problem: Problem): Record<string, u
     detail: t(`errors:${problem.code}.detail`, problem.params),
     instance: ctx.path,
     requestId: ctx.state.requestId,
-    ...(problem.fields ? { errors: problem.fields } : {}),
+    ...(problem.fields ? { errors: problem.fields.map((field) => ({ ...field, message: t(`errors:fields.${field.code}`) })) } : {}),
   };
 }

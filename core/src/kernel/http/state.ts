@@ -18,6 +18,10 @@ export interface AppState {
   tenant?: Tenant;
   container?: DependencyContainer;
   em?: EntityManager;
+  /** Set by requireCitizen() for a signed-in citizen. */
+  citizen?: { accountId: string; sessionId: string };
+  /** Set by requireStaff() for a signed-in member of staff. */
+  staff?: { userId: string; sessionId: string };
 }
 
 export type AppContext = ParameterizedContext<AppState>;

@@ -79,12 +79,22 @@ export interface TenantConfig {
   };
   limits: {
     beneficiariesPerAccount: number;
+    /** Lifetime of a citizen's session token (default 15 minutes). */
+    citizenSessionSeconds: number;
+    /** Lifetime of a staff session token (default 8 hours, a working day). */
+    staffSessionSeconds: number;
+    /** Failed staff sign-ins before the account is locked, and for how long. */
+    staffSignIn: { maxFailures: number; lockSeconds: number };
     otp: { ttlSeconds: number; maxAttempts: number; resendCooldownSeconds: number };
     rateLimits: {
       otpPerNumberPerHour: number;
       otpPerIpPerHour: number;
       publicApiPerIpPer5Minutes: number;
     };
+  };
+  registration: {
+    consentVersion: string;
+    comorbidities: string[];
   };
   certificates: {
     issuer: { name: string; country: string; url?: string };

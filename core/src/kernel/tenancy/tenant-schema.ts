@@ -156,6 +156,17 @@ export const tenantSchema = {
       default: {},
       properties: {
         beneficiariesPerAccount: { ...positiveInt, default: 4 },
+        citizenSessionSeconds: { ...positiveInt, default: 900 },
+        staffSessionSeconds: { ...positiveInt, default: 28800 },
+        staffSignIn: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxFailures: { ...positiveInt, default: 5 },
+            lockSeconds: { ...positiveInt, default: 900 },
+          },
+        },
         otp: {
           type: 'object',
           additionalProperties: false,
@@ -175,6 +186,29 @@ export const tenantSchema = {
             otpPerIpPerHour: { ...positiveInt, default: 100 },
             publicApiPerIpPer5Minutes: { ...positiveInt, default: 100 },
           },
+        },
+      },
+    },
+    registration: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Version of the consent text citizens accept when registering someone. */
+        consentVersion: { type: 'string', minLength: 1, maxLength: 20, default: '1' },
+        /** Conditions a citizen may declare, as codes; their names are translated. */
+        comorbidities: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+          default: [
+            'diabetes',
+            'hypertension',
+            'heart-disease',
+            'chronic-lung-disease',
+            'chronic-kidney-disease',
+            'cancer',
+            'immunodeficiency',
+          ],
         },
       },
     },

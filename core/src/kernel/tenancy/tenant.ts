@@ -4,6 +4,7 @@ import { fetchHttpClient, type IdVerifier, type PluginContext, type SmsGateway }
 import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
 import type { Settings } from '../config/settings.js';
+import { TenantCrypto } from '../crypto/tenant-crypto.js';
 import { type DatabaseServer, databaseOf, ensureDatabase, withDatabase } from '../db/database-server.js';
 import { openTenantOrm, type TenantOrm } from '../db/orm.js';
 import { TOKENS } from '../di/tokens.js';
@@ -14,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import type { LoadedCodePlugin } from '../plugins/discovery.js';
 import { databaseStorage, pluginLogger } from '../plugins/plugin-context.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { Site } from '../site.js';
 import type { RenderData } from '../views/render-data.js';
@@ -130,6 +132,8 @@ export class Tenant implements Site {
     container.registerInstance(TOKENS.SmsGateway, sms);
     container.registerInstance(TOKENS.IdVerifiers, idVerifiers);
     container.registerInstance(TOKENS.Secrets, secrets);
+    container.registerInstance(TOKENS.Crypto, new TenantCrypto(secrets));
+    container.registerInstance(TOKENS.RateLimiter, new RateLimiter(orm));
     return tenant;
   }
 

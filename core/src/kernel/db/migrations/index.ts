@@ -1,7 +1,11 @@
 import { Migration20261123120000Foundation } from './Migration20261123120000Foundation.js';
+import { Migration20261123130000Registration } from './Migration20261123130000Registration.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
  * carries exactly the migrations it was built with. Each tenant database runs all of them.
  */
-export const migrations = [{ name: 'Migration20261123120000Foundation', class: Migration20261123120000Foundation }];
+export const migrations = [
+  { name: 'Migration20261123120000Foundation', class: Migration20261123120000Foundation },
+  { name: 'Migration20261123130000Registration', class: Migration20261123130000Registration },
+];

@@ -16,7 +16,10 @@ export function errorHandler() {
     } catch (error) {
       const problem = toProblem(error);
       if (problem.status >= 500) ctx.state.log?.error({ err: error }, 'request failed');
+      else ctx.state.log?.debug({ code: problem.code, status: problem.status, fields: problem.fields }, 'request refused');
       ctx.status = problem.status;
+      // The rest of an oversized body was never read: this connection cannot carry another request.
+      if (problem.status === 413) ctx.set('Connection', 'close');
       if (problem.status === 429 || problem.status === 503) {
         const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
         if (retryAfter) ctx.set('Retry-After', String(retryAfter));

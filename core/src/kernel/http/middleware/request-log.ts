@@ -25,7 +25,7 @@ export function requestLog(logger: Logger) {
           method: ctx.method,
           path: ctx.path,
           status: ctx.status,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
           tenant: ctx.state.tenant?.code,
         },
         'request',

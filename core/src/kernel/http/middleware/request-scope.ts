@@ -24,6 +24,7 @@ export function requestScope() {
     if (query && enabled.includes(lng) && query.replace('_', '-').split('-')[0].toLowerCase() === lng) {
       ctx.cookies.set(LANGUAGE_COOKIE, lng, { maxAge: YEAR_MS, sameSite: 'lax', httpOnly: true, overwrite: true });
     }
+    ctx.set('Content-Language', lng);
     ctx.vary('Accept-Language');
     ctx.vary('Cookie');
     const fixed = tenant.i18n.getFixedT(lng);
@@ -33,6 +34,9 @@ export function requestScope() {
     container.registerInstance(TOKENS.EntityManager, em);
     container.registerInstance(TOKENS.Language, lng);
     container.registerInstance(TOKENS.Translate, t);
+    container.registerInstance(TOKENS.RequestOrigin, { ip: ctx.ip, userAgent: ctx.get('User-Agent') });
+    // Services log through the request's logger, so every line carries the request id.
+    container.registerInstance(TOKENS.Logger, ctx.state.log);
     Object.assign(ctx.state, { lng, t, em, container });
     try {
       await next();

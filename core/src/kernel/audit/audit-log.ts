@@ -1,0 +1,47 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { inject, injectable } from 'tsyringe';
+import { TOKENS } from '../di/tokens.js';
+import { AuditEntry } from './audit-entry.entity.js';
+
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string;
+}
+
+export interface AuditRecord {
+  actorType: 'staff' | 'citizen' | 'system';
+  actorId?: string;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** Never personal data: ids, counts, role names. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Writes audit entries in the request's unit of work, so an entry is stored exactly when the
+ * action it records is (the caller's flush commits both).
+ */
+@injectable()
+export class AuditLog {
+  constructor(
+    @inject(TOKENS.EntityManager) private readonly em: EntityManager,
+    @inject(TOKENS.RequestOrigin) private readonly origin: RequestOrigin,
+  ) {}
+
+  record(entry: AuditRecord): void {
+    this.em.persist(
+      this.em.create(AuditEntry, {
+        actorType: entry.actorType,
+        actorId: entry.actorId ?? null,
+        action: entry.action,
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        ip: this.origin.ip.slice(0, 64),
+        userAgent: this.origin.userAgent.slice(0, 200),
+        details: entry.details ?? {},
+        at: new Date(),
+      }),
+    );
+  }
+}
