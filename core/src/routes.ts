@@ -3,11 +3,20 @@ import { devOutboxRoutes } from './dev/outbox-routes.js';
 import type { Mode } from './kernel/config/settings.js';
 import type { AppState } from './kernel/http/state.js';
 import { portalRoutes } from './portal/routes.js';
+import { citizenApiRoutes } from './registration/citizen-api.js';
+import { citizenPageRoutes } from './registration/pages.js';
+import { staffRoutes } from './registration/staff/routes.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
   const router = new Router<AppState>();
-  const modules = [portalRoutes(), ...(mode === 'development' ? [devOutboxRoutes()] : [])];
+  const modules = [
+    portalRoutes(),
+    citizenApiRoutes(),
+    citizenPageRoutes(),
+    staffRoutes(),
+    ...(mode === 'development' ? [devOutboxRoutes()] : []),
+  ];
   for (const module of modules) router.use(module.routes());
   return router;
 }

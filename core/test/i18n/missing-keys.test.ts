@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INVALID_REASONS } from '@teeka/plugin-sdk';
 import { testContext } from '@teeka/plugin-sdk/testing';
 import test from 'ava';
 import { projectPaths } from '../../src/kernel/config/paths.js';
@@ -15,7 +16,8 @@ import { tenantResources, themeChain } from '../../src/kernel/tenancy/tenant.js'
 const paths = projectPaths();
 const KEY_IN_TEMPLATE = /\(?t\s+"([a-z-]+:[\w.-]+)"/g;
 const KEY_IN_CODE = /\bt\(\s*['"`]([a-z-]+:[\w.-]+)['"`]/g;
-const ERROR_CODE_IN_CODE = /super\(\s*'([a-z-]+)',\s*\d{3}/g;
+/** `super('code', 404`, `new UnauthorizedError('code'`, `new RateLimitedError(seconds, 'code')`. */
+const ERROR_CODE_IN_CODE = /(?:super|Error)\((?:[^()']*,\s*)?'([a-z]+(?:-[a-z]+)+)'/g;
 
 function files(directory: string, extension: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {

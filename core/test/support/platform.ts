@@ -69,7 +69,7 @@ export function httpRequestTo(port: number, host: string, path: string, options:
  * running in parallel never meet. `stop()` drops those databases.
  */
 export async function startTestPlatform(
-  options: { env?: Record<string, string>; settings?: Partial<Settings> } = {},
+  options: { env?: Record<string, string>; settings?: Partial<Settings>; logLevel?: string } = {},
 ): Promise<TestPlatform> {
   const databaseUrl = testDatabaseUrl();
   const logs: string[] = [];
@@ -91,7 +91,7 @@ export async function startTestPlatform(
       ...options.settings,
     },
   );
-  const platform = await Platform.start(settings, { logger: createLogger('info', sink) });
+  const platform = await Platform.start(settings, { logger: createLogger(options.logLevel ?? 'info', sink) });
   return {
     platform,
     settings,

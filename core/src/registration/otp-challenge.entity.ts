@@ -1,0 +1,21 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** One OTP sent to a number. Its id is the transaction id the client confirms with. */
+export const OtpChallengeSchema = defineEntity({
+  name: 'OtpChallenge',
+  tableName: 'otp_challenge',
+  properties: {
+    id: p.uuid().primary(),
+    phoneHash: p.string().length(64),
+    /** Kept (encrypted) until confirmation creates or finds the account. */
+    phoneEnc: p.blob(),
+    codeHash: p.string().length(64),
+    createdAt: p.datetime(),
+    expiresAt: p.datetime(),
+    attempts: p.integer(),
+    maxAttempts: p.integer(),
+    confirmedAt: p.datetime().nullable(),
+  },
+});
+export class OtpChallenge extends OtpChallengeSchema.class {}
+OtpChallengeSchema.setClass(OtpChallenge);

@@ -1,0 +1,407 @@
+import Router from '@koa/router';
+import type { Next } from 'koa';
+import type { InjectionToken } from 'tsyringe';
+import type { Settings } from '../kernel/config/settings.js';
+import { TOKENS } from '../kernel/di/tokens.js';
+import { NotFoundError, TeekaError, ValidationError } from '../kernel/errors.js';
+import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
+import { validate } from '../kernel/http/validate.js';
+import { requireCitizen, SESSION_COOKIE } from './auth.js';
+import { BeneficiaryChanges, NewBeneficiary, OtpConfirmation, OtpRequest } from './beneficiary-schemas.js';
+import { BeneficiaryService, type BeneficiaryView } from './beneficiary-service.js';
+import { OtpService } from './otp-service.js';
+import { isReferenceId } from './reference-id.js';
+import { SessionService } from './session-service.js';
+
+/** What a refused form shows: a summary at the top (role=alert) and a message next to each field. */
+interface FormProblem {
+  title: string;
+  items: { href?: string; text: string }[];
+  fields: Record<string, string>;
+}
+
+/** The form field (element id) each API path of a field error belongs to, and its label; in page order. */
+const FIELDS: Record<string, { id: string; label: string }> = {
+  '/mobile': { id: 'mobile', label: 'registration:signIn.mobile' },
+  '/otp': { id: 'otp', label: 'registration:verify.otp' },
+  '/name': { id: 'name', label: 'registration:form.name' },
+  '/gender': { id: 'gender', label: 'registration:form.gender' },
+  '/birthYear': { id: 'birthYear', label: 'registration:form.birthYear' },
+  '/birthDate': { id: 'birthDate', label: 'registration:form.birthDate' },
+  '/document/type': { id: 'documentType', label: 'registration:form.documentType' },
+  '/document': { id: 'documentNumber', label: 'registration:form.documentNumber' },
+  '/document/number': { id: 'documentNumber', label: 'registration:form.documentNumber' },
+  '/comorbidities': { id: 'comorbidities', label: 'registration:form.comorbidities' },
+  '/consentVersion': { id: 'consent', label: 'registration:form.consentLabel' },
+};
+
+const FIELD_ORDER = [...new Set(Object.values(FIELDS).map((field) => field.id))];
+
+/** `/comorbidities/2` belongs to `/comorbidities`: the nearest known ancestor of a path. */
+function fieldOf(path: string): { id: string; label: string } | undefined {
+  for (let parts = path.split('/'); parts.length > 1; parts.pop()) {
+    const found = FIELDS[parts.join('/')];
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function formProblem(ctx: AppContext, error: TeekaError): FormProblem {
+  const { t } = ctx.state;
+  const title = t(`errors:${error.code}.title`);
+  if (!(error instanceof ValidationError) || error.fields.length === 0) {
+    return { title, items: [{ text: t(`errors:${error.code}.detail`, error.params) }], fields: {} };
+  }
+  const problem: FormProblem = { title, items: [], fields: {} };
+  const onPage: { order: number; href: string; text: string }[] = [];
+  for (const { path, code } of error.fields) {
+    // A form only ever sends text, so "wrong type" means "not in the expected format" here.
+    const message = t(`errors:fields.${code === 'type' ? 'format' : code}`);
+    const field = fieldOf(path);
+    if (!field) problem.items.push({ text: message });
+    else if (!problem.fields[field.id]) {
+      problem.fields[field.id] = message;
+      const text = t('registration:form.fieldError', { field: t(field.label), message });
+      onPage.push({ order: FIELD_ORDER.indexOf(field.id), href: `#${field.id}`, text });
+    }
+  }
+  // The summary lists the fields in the order the page shows them.
+  problem.items.push(...onPage.sort((a, b) => a.order - b.order).map(({ href, text }) => ({ href, text })));
+  return problem;
+}
+
+/**
+ * Runs what a form asks for. A TeekaError (the services' refusals: invalid fields, wrong code,
+ * limits) shows the same form again with its messages and the error's status; anything else goes
+ * on to the error handler. The one place the pages catch.
+ */
+async function submitForm(ctx: AppContext, action: () => Promise<void>, showForm: (problem: FormProblem) => Promise<void> | void) {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof TeekaError)) throw error;
+    ctx.state.log.debug({ code: error.code, status: error.status }, 'form refused');
+    ctx.status = error.status;
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter && (error.status === 429 || error.status === 503)) ctx.set('Retry-After', String(retryAfter));
+    await showForm(formProblem(ctx, error));
+  }
+}
+
+function render(ctx: AppContext, page: string, context: Record<string, unknown>): void {
+  const { tenant } = tenantScope(ctx);
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = tenant.theme.render(page, context, tenant.renderData(ctx.state.lng));
+}
+
+function seeOther(ctx: AppContext, url: string): void {
+  ctx.redirect(url);
+  ctx.status = 303;
+}
+
+/** Pages that hold a code, a session or people's details are never kept by a cache. */
+async function noStore(ctx: AppContext, next: Next): Promise<void> {
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+}
+
+const resolve = <T>(ctx: AppContext, service: InjectionToken<T>): T => tenantScope(ctx).container.resolve(service);
+
+function formBody(ctx: AppContext): Record<string, unknown> {
+  const body = ctx.request.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** Digits as people may type them on Arabic or Devanagari keyboards, as ASCII digits. */
+const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966];
+function asciiDigits(value: string): string {
+  return value.replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]/g, (digit) => {
+    const point = digit.codePointAt(0)!;
+    return String(point - DIGIT_ZEROS.find((zero) => point >= zero && point <= zero + 9)!);
+  });
+}
+
+/** Drops the keys whose value is undefined: an empty optional field is not sent at all. */
+function present(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+function sessionCookieOptions(ctx: AppContext) {
+  const { tenant } = tenantScope(ctx);
+  const secure = tenant.container.resolve<Settings>(TOKENS.Settings).mode === 'production';
+  return { httpOnly: true, sameSite: 'lax' as const, secure, overwrite: true };
+}
+
+function accountOf(ctx: AppContext): string {
+  return ctx.state.citizen!.accountId;
+}
+
+function referenceParam(ctx: AppContext & { params: Record<string, string> }): string {
+  const referenceId = ctx.params.referenceId;
+  if (!isReferenceId(referenceId)) throw new NotFoundError('no such beneficiary');
+  return referenceId;
+}
+
+// ---- sign-in ----
+
+function showSignIn(ctx: AppContext, mobile = '', problem?: FormProblem): void {
+  const { tenant } = tenantScope(ctx);
+  render(ctx, 'sign-in', {
+    title: ctx.state.t('registration:signIn.title'),
+    country: tenant.countryName(ctx.state.lng),
+    mobile,
+    problem,
+    errors: problem?.fields ?? {},
+  });
+}
+
+function showVerify(ctx: AppContext, txnId: string, problem?: FormProblem): void {
+  render(ctx, 'sign-in-verify', { title: ctx.state.t('registration:verify.title'), txnId, problem, errors: problem?.fields ?? {} });
+}
+
+// ---- beneficiaries ----
+
+/** A beneficiary form as posted: text as typed, checkboxes as lists. */
+interface FormValues {
+  name: string;
+  gender: string;
+  birthYear: string;
+  birthDate: string;
+  documentType: string;
+  /** Only ever sent to the service; never put back into a page. */
+  documentNumber: string;
+  comorbidities: string[];
+  consent: boolean;
+}
+
+function formValues(ctx: AppContext): FormValues {
+  const form = formBody(ctx);
+  const checked = (Array.isArray(form.comorbidities) ? form.comorbidities : [form.comorbidities]).map(text).filter(Boolean);
+  return {
+    name: text(form.name).trim(),
+    gender: text(form.gender),
+    birthYear: asciiDigits(text(form.birthYear)).trim(),
+    birthDate: text(form.birthDate).trim(),
+    documentType: text(form.documentType),
+    documentNumber: text(form.documentNumber).trim(),
+    comorbidities: [...new Set(checked)],
+    consent: text(form.consent) === 'yes',
+  };
+}
+
+const optional = (value: string): string | undefined => (value === '' ? undefined : value);
+const integer = (value: string): number | string | undefined => (/^[0-9]{1,6}$/.test(value) ? Number(value) : optional(value));
+
+/** The form in the shape of the API's NewBeneficiary. */
+function newBeneficiary(values: FormValues, consentVersion: string): unknown {
+  return present({
+    name: optional(values.name),
+    gender: optional(values.gender),
+    birthYear: integer(values.birthYear),
+    birthDate: optional(values.birthDate),
+    document: present({ type: optional(values.documentType), number: optional(values.documentNumber) }),
+    comorbidities: values.comorbidities,
+    consentVersion: values.consent ? consentVersion : undefined,
+  });
+}
+
+/**
+ * The form in the shape of the API's BeneficiaryChanges. The edit form shows every field, so an
+ * emptied date of birth is removed and unticked conditions are cleared. An empty document number
+ * keeps the registered document, unless its type was changed.
+ */
+function beneficiaryChanges(values: FormValues, current: BeneficiaryView): unknown {
+  const documentChanged = values.documentNumber !== '' || values.documentType !== current.document.type;
+  return present({
+    name: optional(values.name),
+    gender: optional(values.gender),
+    birthYear: integer(values.birthYear),
+    birthDate: optional(values.birthDate) ?? null,
+    document: documentChanged ? present({ type: optional(values.documentType), number: optional(values.documentNumber) }) : undefined,
+    comorbidities: values.comorbidities,
+  });
+}
+
+const EMPTY_FORM: FormValues = {
+  name: '',
+  gender: '',
+  birthYear: '',
+  birthDate: '',
+  documentType: '',
+  documentNumber: '',
+  comorbidities: [],
+  consent: false,
+};
+
+function valuesOf(view: BeneficiaryView): FormValues {
+  return {
+    name: view.name,
+    gender: view.gender,
+    birthYear: String(view.birthYear),
+    birthDate: view.birthDate ?? '',
+    documentType: view.document.type,
+    documentNumber: '',
+    comorbidities: view.comorbidities,
+    consent: true,
+  };
+}
+
+function documentTypes(ctx: AppContext) {
+  return resolve(ctx, BeneficiaryService)
+    .documentTypes()
+    .map(({ type, labelKey, example }) => ({ type, label: ctx.state.t(labelKey), example }));
+}
+
+async function showList(ctx: AppContext, problem?: FormProblem): Promise<void> {
+  const { tenant } = tenantScope(ctx);
+  const { t } = ctx.state;
+  const people = await resolve(ctx, BeneficiaryService).list(accountOf(ctx));
+  const labels = new Map(documentTypes(ctx).map(({ type, label }) => [type, label]));
+  const limit = tenant.config.limits.beneficiariesPerAccount;
+  render(ctx, 'beneficiaries', {
+    title: t('registration:beneficiaries.title'),
+    beneficiaries: people.map((person) => ({
+      referenceId: person.referenceId,
+      name: person.name,
+      gender: person.gender,
+      birthYear: person.birthYear,
+      documentLabel: labels.get(person.document.type) ?? person.document.type,
+      masked: person.document.masked,
+    })),
+    canAdd: people.length < limit,
+    limit,
+    problem,
+  });
+}
+
+function showForm(ctx: AppContext, values: FormValues, current?: BeneficiaryView, problem?: FormProblem): void {
+  const { tenant } = tenantScope(ctx);
+  const { t } = ctx.state;
+  const types = documentTypes(ctx);
+  const chosenType = values.documentType || types[0]?.type;
+  const checked = new Set(values.comorbidities);
+  render(ctx, 'beneficiary-form', {
+    title: current ? t('registration:form.editTitle') : t('registration:form.addTitle'),
+    action: current ? `/beneficiaries/${current.referenceId}` : '/beneficiaries',
+    editing: Boolean(current),
+    masked: current?.document.masked,
+    // What was typed comes back, except the document number: the person types it again.
+    values: { name: values.name, gender: values.gender, birthYear: values.birthYear, birthDate: values.birthDate, consent: values.consent },
+    retypeDocument: problem !== undefined && values.documentNumber !== '',
+    documentTypes: types.map((type) => ({ ...type, selected: type.type === chosenType })),
+    severalDocumentTypes: types.length > 1,
+    comorbidities: tenant.config.registration.comorbidities.map((code) => ({
+      code,
+      label: t(`registration:comorbidity.${code}`, { defaultValue: code }),
+      checked: checked.has(code),
+    })),
+    problem,
+    errors: problem?.fields ?? {},
+  });
+}
+
+/** Server-rendered pages for citizens: OTP sign-in and the people registered under the account. */
+export function citizenPageRoutes(): Router<AppState> {
+  const router = new Router<AppState>();
+
+  router.get('/sign-in', noStore, (ctx) => showSignIn(ctx));
+
+  router.post('/sign-in', noStore, async (ctx) => {
+    const mobile = text(formBody(ctx).mobile);
+    await submitForm(
+      ctx,
+      async () => {
+        const input = validate(OtpRequest, present({ mobile: optional(mobile.trim()) }));
+        const { txnId } = await resolve(ctx, OtpService).generate(input.mobile);
+        seeOther(ctx, `/sign-in/verify?txn=${encodeURIComponent(txnId)}`);
+      },
+      (problem) => showSignIn(ctx, mobile, problem),
+    );
+  });
+
+  router.get('/sign-in/verify', noStore, (ctx) => {
+    const txnId = text(ctx.query.txn);
+    if (txnId === '') return ctx.redirect('/sign-in');
+    showVerify(ctx, txnId);
+  });
+
+  router.post('/sign-in/verify', noStore, async (ctx) => {
+    const form = formBody(ctx);
+    const txnId = text(form.txnId);
+    await submitForm(
+      ctx,
+      async () => {
+        const otp = optional(asciiDigits(text(form.otp)).trim());
+        const input = validate(OtpConfirmation, present({ txnId: optional(txnId), otp }));
+        const { token } = await resolve(ctx, OtpService).confirm(input.txnId, input.otp, ctx.state.lng);
+        const { tenant } = tenantScope(ctx);
+        ctx.cookies.set(SESSION_COOKIE, token, {
+          ...sessionCookieOptions(ctx),
+          maxAge: tenant.config.limits.citizenSessionSeconds * 1000,
+        });
+        seeOther(ctx, '/beneficiaries');
+      },
+      (problem) => showVerify(ctx, txnId, problem),
+    );
+  });
+
+  router.post('/sign-out', noStore, requireCitizen(), async (ctx) => {
+    await resolve(ctx, SessionService).revoke(ctx.state.citizen!.sessionId);
+    ctx.cookies.set(SESSION_COOKIE, null, sessionCookieOptions(ctx));
+    seeOther(ctx, '/');
+  });
+
+  router.get('/beneficiaries', noStore, requireCitizen(), (ctx) => showList(ctx));
+
+  router.get('/beneficiaries/new', noStore, requireCitizen(), (ctx) => showForm(ctx, EMPTY_FORM));
+
+  router.post('/beneficiaries', noStore, requireCitizen(), async (ctx) => {
+    const { tenant } = tenantScope(ctx);
+    const values = formValues(ctx);
+    await submitForm(
+      ctx,
+      async () => {
+        const input = validate(NewBeneficiary, newBeneficiary(values, tenant.config.registration.consentVersion));
+        await resolve(ctx, BeneficiaryService).create(accountOf(ctx), input);
+        seeOther(ctx, '/beneficiaries');
+      },
+      (problem) => showForm(ctx, values, undefined, problem),
+    );
+  });
+
+  router.get('/beneficiaries/:referenceId/edit', noStore, requireCitizen(), async (ctx) => {
+    const current = await resolve(ctx, BeneficiaryService).get(accountOf(ctx), referenceParam(ctx));
+    showForm(ctx, valuesOf(current), current);
+  });
+
+  router.post('/beneficiaries/:referenceId', noStore, requireCitizen(), async (ctx) => {
+    const service = resolve(ctx, BeneficiaryService);
+    const current = await service.get(accountOf(ctx), referenceParam(ctx));
+    const values = formValues(ctx);
+    await submitForm(
+      ctx,
+      async () => {
+        const changes = validate(BeneficiaryChanges, beneficiaryChanges(values, current));
+        await service.update(accountOf(ctx), current.referenceId, changes);
+        seeOther(ctx, '/beneficiaries');
+      },
+      (problem) => showForm(ctx, values, current, problem),
+    );
+  });
+
+  router.post('/beneficiaries/:referenceId/delete', noStore, requireCitizen(), async (ctx) => {
+    const referenceId = referenceParam(ctx);
+    await submitForm(
+      ctx,
+      async () => {
+        await resolve(ctx, BeneficiaryService).remove(accountOf(ctx), referenceId);
+        seeOther(ctx, '/beneficiaries');
+      },
+      (problem) => showList(ctx, problem),
+    );
+  });
+
+  return router;
+}
