@@ -86,6 +86,13 @@ test('npm start: embedded database in the project, clean SIGTERM, data kept acro
   const first = track(await start(root));
   t.regex(first.output(), new RegExp(`data in ${join(root, '.data', 'postgres')}`), 'the data lives under the project');
   t.regex(first.output(), /tenant in \(India, en\+hi\): http:\/\/in\.localhost:\d+\//);
+  const credentials = first.output().match(/tenant in: staff sign-in (\S+) \/ (\S+) /);
+  t.truthy(credentials, 'start-up prints the first administrator of each tenant');
+  const staff = await httpRequestTo(first.port, 'in.localhost', '/api/v1/staff/sign-in', {
+    method: 'POST',
+    body: { username: credentials![1], password: credentials![2] },
+  });
+  t.is(staff.status, 200, 'the printed credentials work');
   const sent = await httpRequestTo(first.port, 'in.localhost', '/dev/sms', { method: 'POST', body: { to: '+919811112222', text: 'kept' } });
   t.is(sent.status, 202);
   const server = postgresPid(root);
@@ -110,6 +117,7 @@ test('npm start: embedded database in the project, clean SIGTERM, data kept acro
       'data kept after kill -9',
     );
     t.regex(third.output(), /stopping a stale PostgreSQL server/);
+    t.true(third.output().includes(`staff sign-in ${credentials![1]} / ${credentials![2]} `), 'the same credentials after restarts');
   } finally {
     third.child.kill('SIGTERM');
     await exited(third.child);
