@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       settings.mode === 'development' ? [platform.tenantUrl(tenant.code)] : tenant.config.hostnames.map((host) => `https://${host}/`);
     say(`tenant ${tenant.code} (${tenant.countryName('en')}, ${tenant.config.languages.enabled.join('+')}): ${urls.join(' ')}`);
   }
+  say('ready');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

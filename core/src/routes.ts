@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import type { Mode } from './kernel/config/settings.js';
 import type { AppState } from './kernel/http/state.js';
+import { messagingRoutes } from './messaging/routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { citizenApiRoutes } from './registration/citizen-api.js';
 import { citizenPageRoutes } from './registration/pages.js';
@@ -15,6 +16,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     citizenApiRoutes(),
     citizenPageRoutes(),
     staffRoutes(),
+    messagingRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

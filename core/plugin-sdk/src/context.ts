@@ -61,6 +61,15 @@ export interface PluginStorage {
   list<T extends object>(collection: string, options?: { limit?: number }): Promise<StoredRecord<T>[]>;
 }
 
+/** What a gateway learned about a message after sending it (an SMPP receipt, a webhook). */
+export interface DeliveryReport {
+  /** The id the gateway gave when it accepted the message. */
+  gatewayMessageId: string;
+  status: 'delivered' | 'failed';
+  /** The gateway's own status word, e.g. `UNDELIV`. */
+  detail?: string;
+}
+
 export interface PluginContext<Config = Record<string, unknown>> {
   tenant: TenantInfo;
   mode: Mode;
@@ -71,6 +80,8 @@ export interface PluginContext<Config = Record<string, unknown>> {
   logger: PluginLogger;
   http: HttpClient;
   storage: PluginStorage;
+  /** SMS gateways call this when they learn a message's fate; core updates the message's state. */
+  reportDelivery(report: DeliveryReport): void;
 }
 
 /** Translations a plugin ships, by language then key. The host loads them under the plugin's id. */

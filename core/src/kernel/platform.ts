@@ -17,7 +17,7 @@ import { SecretStore } from './secrets/secret-store.js';
 import { checkTenantPlugins } from './tenancy/check-tenant.js';
 import { loadTenantFiles } from './tenancy/load-tenants.js';
 import { Tenant } from './tenancy/tenant.js';
-import type { TenantConfig } from './tenancy/tenant-config.js';
+import { pluginUses, type TenantConfig } from './tenancy/tenant-config.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
 import { pluginSecretRef, TENANT_SECRETS, tenantSecretRef } from './tenancy/tenant-secrets.js';
 
@@ -133,7 +133,7 @@ export class Platform {
 function preflightSecrets(configs: TenantConfig[], registry: PluginRegistry, secrets: SecretStore): void {
   for (const config of configs) {
     for (const name of TENANT_SECRETS) secrets.resolve(tenantSecretRef(config, name));
-    for (const use of [...config.plugins.idVerifiers, config.plugins.sms]) {
+    for (const use of pluginUses(config)) {
       for (const name of registry.code(use.id)?.manifest.secrets ?? []) {
         secrets.resolve(pluginSecretRef(config, use.id, name, use.secrets?.[name]));
       }

@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SmsGateway } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { RequestOrigin } from '../kernel/audit/audit-log.js';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
@@ -9,6 +8,7 @@ import { ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
 import { OtpAttemptsExceededError, OtpExpiredError, OtpInvalidError, SmsUnavailableError } from './errors.js';
 import { parseMobileNumber } from './phone-numbers.js';
 import { type IssuedToken, SessionService } from './session-service.js';
@@ -28,7 +28,7 @@ export class OtpService {
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(TOKENS.Crypto) private readonly crypto: TenantCrypto,
     @inject(TOKENS.RateLimiter) private readonly limiter: RateLimiter,
-    @inject(TOKENS.SmsGateway) private readonly sms: SmsGateway,
+    @inject(SmsDispatcher) private readonly sms: SmsDispatcher,
     @inject(TOKENS.RequestOrigin) private readonly origin: RequestOrigin,
     @inject(TOKENS.Translate) private readonly t: (key: string, options?: Record<string, unknown>) => string,
     @inject(SessionService) private readonly sessions: SessionService,
@@ -77,8 +77,8 @@ export class OtpService {
 
     this.log.debug({ txnId, ttlSeconds: otp.ttlSeconds }, 'otp challenge created');
     const text = this.t('registration:otp.sms', { code, minutes: Math.round(otp.ttlSeconds / 60) });
-    const result = await this.sms.send({ to: phone, text, reference: txnId }).catch(() => undefined);
-    if (result?.status !== 'accepted') {
+    const result = await this.sms.send({ to: phone, text, purpose: 'otp', reference: txnId });
+    if (result.state !== 'sent') {
       // The person never got this code: it must not hold them in a cooldown.
       await this.em.getConnection().execute('update otp_challenge set expires_at = now() where id = ?', [txnId], 'run');
       throw new SmsUnavailableError();

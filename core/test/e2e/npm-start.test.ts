@@ -46,7 +46,7 @@ async function start(root: string): Promise<Running> {
   child.stderr!.on('data', (chunk) => (output += chunk));
   for (let i = 0; i < 600; i++) {
     const port = output.match(/listening on port (\d+)/)?.[1];
-    if (port) return { child, port: Number(port), output: () => output };
+    if (port && /^teeka: ready$/m.test(output)) return { child, port: Number(port), output: () => output };
     if (child.exitCode !== null) break;
     await sleep(100);
   }

@@ -1,4 +1,4 @@
-import type { PluginContext, PluginLifecycle, PluginResources } from '../context.js';
+import type { DeliveryReport, PluginContext, PluginLifecycle, PluginResources } from '../context.js';
 
 export interface SmsMessage {
   /** Recipient in E.164 form, e.g. `+919876543210`. Core has already validated it. */
@@ -26,6 +26,12 @@ export interface SmsGateway extends PluginLifecycle {
    * first, at most `limit` (default 100).
    */
   outbox?(limit?: number): Promise<OutboxEntry[]>;
+  /**
+   * Gateways that report delivery by webhook read the gateway's payload here (never throwing;
+   * undefined when it is not a report). Core receives the webhook at
+   * `/hooks/sms/<plugin id>/<token>` and records the result.
+   */
+  parseDeliveryReport?(payload: unknown): DeliveryReport | undefined;
 }
 
 export interface SmsGatewayPlugin<Config = Record<string, unknown>> {

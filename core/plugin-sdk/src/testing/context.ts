@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginContext, PluginLogger, PluginStorage, StoredRecord, TenantInfo } from '../context.js';
+import type { DeliveryReport, PluginContext, PluginLogger, PluginStorage, StoredRecord, TenantInfo } from '../context.js';
 import { fetchHttpClient } from '../http.js';
 
 /** A PluginStorage kept in memory, for plugin tests that run without a database. */
@@ -49,8 +49,12 @@ export const testTenant: TenantInfo = {
 export function testContext<Config>(
   config: Config,
   overrides: Partial<Omit<PluginContext<Config>, 'config' | 'logger'>> = {},
-): PluginContext<Config> & { logger: ReturnType<typeof recordingLogger> } {
+): PluginContext<Config> & { logger: ReturnType<typeof recordingLogger>; deliveryReports: DeliveryReport[] } {
+  const deliveryReports: DeliveryReport[] = [];
   return {
+    reportDelivery: (report) => {
+      deliveryReports.push(report);
+    },
     tenant: testTenant,
     mode: 'development',
     secrets: {},
@@ -58,6 +62,7 @@ export function testContext<Config>(
     storage: memoryStorage(),
     ...overrides,
     logger: recordingLogger(),
+    deliveryReports,
     config,
   };
 }

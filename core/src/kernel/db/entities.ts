@@ -1,3 +1,4 @@
+import { SmsMessageSchema } from '../../messaging/sms-message.entity.js';
 import { AccountSchema } from '../../registration/account.entity.js';
 import { AuthSessionSchema } from '../../registration/auth-session.entity.js';
 import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
@@ -16,4 +17,5 @@ export const entities = [
   BeneficiarySchema,
   StaffUserSchema,
   StaffRoleSchema,
+  SmsMessageSchema,
 ];

@@ -14,6 +14,7 @@ export const TOKENS = {
   I18n: Symbol('I18n'),
   Theme: Symbol('Theme'),
   SmsGateway: Symbol('SmsGateway'),
+  SmsGateways: Symbol('SmsGateways'),
   IdVerifiers: Symbol('IdVerifiers'),
   Secrets: Symbol('TenantSecrets'),
   Crypto: Symbol('TenantCrypto'),

@@ -34,5 +34,5 @@ export function tenantScope(ctx: AppContext): { tenant: Tenant; container: Depen
 }
 
 export function isApiRequest(ctx: AppContext): boolean {
-  return ctx.path.startsWith('/api/') || ctx.path.startsWith('/cowin/') || ctx.path.startsWith('/dev/');
+  return ['/api/', '/cowin/', '/dev/', '/hooks/'].some((prefix) => ctx.path.startsWith(prefix));
 }

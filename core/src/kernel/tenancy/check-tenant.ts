@@ -29,6 +29,9 @@ export function checkTenantPlugins(tenant: TenantConfig, registry: PluginRegistr
     problems.push(...checkUse(tenant, use, `/plugins/idVerifiers/${index}`, 'id-verifier', registry, mode));
   });
   problems.push(...checkUse(tenant, tenant.plugins.sms, '/plugins/sms', 'sms-gateway', registry, mode));
+  if (tenant.plugins.smsFallback) {
+    problems.push(...checkUse(tenant, tenant.plugins.smsFallback, '/plugins/smsFallback', 'sms-gateway', registry, mode));
+  }
   return problems;
 }
 

@@ -66,6 +66,7 @@ export interface TenantConfig {
   plugins: {
     idVerifiers: PluginUse[];
     sms: PluginUse;
+    smsFallback?: PluginUse;
   };
   theme: {
     name: string;
@@ -83,6 +84,8 @@ export interface TenantConfig {
     citizenSessionSeconds: number;
     /** Lifetime of a staff session token (default 8 hours, a working day). */
     staffSessionSeconds: number;
+    /** Retries with back-off per SMS gateway, then failover, within a deadline. */
+    sms: { attemptsPerGateway: number; backoffMs: number; deadlineMs: number };
     /** Failed staff sign-ins before the account is locked, and for how long. */
     staffSignIn: { maxFailures: number; lockSeconds: number };
     otp: { ttlSeconds: number; maxAttempts: number; resendCooldownSeconds: number };
@@ -109,4 +112,9 @@ export interface TenantConfig {
   database?: {
     url?: SecretRef;
   };
+}
+
+/** Every plugin a tenant uses: its ID verifiers, its SMS gateway and the fallback gateway. */
+export function pluginUses(config: TenantConfig): PluginUse[] {
+  return [...config.plugins.idVerifiers, config.plugins.sms, ...(config.plugins.smsFallback ? [config.plugins.smsFallback] : [])];
 }

@@ -78,6 +78,8 @@ export const tenantSchema = {
       properties: {
         idVerifiers: { type: 'array', minItems: 1, items: pluginUse },
         sms: pluginUse,
+        /** A second gateway core fails over to when the first keeps failing. */
+        smsFallback: pluginUse,
       },
     },
     theme: {
@@ -158,6 +160,19 @@ export const tenantSchema = {
         beneficiariesPerAccount: { ...positiveInt, default: 4 },
         citizenSessionSeconds: { ...positiveInt, default: 900 },
         staffSessionSeconds: { ...positiveInt, default: 28800 },
+        sms: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /** Tries per gateway before failing over. */
+            attemptsPerGateway: { ...positiveInt, default: 3 },
+            /** First back-off between tries; doubles each time, with jitter. */
+            backoffMs: { type: 'integer', minimum: 0, default: 250 },
+            /** No message waits longer than this in total (the citizen is waiting for the OTP). */
+            deadlineMs: { ...positiveInt, default: 20000 },
+          },
+        },
         staffSignIn: {
           type: 'object',
           additionalProperties: false,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fetchHttpClient, type IdVerifier, type PluginContext, type SmsGateway } from '@teeka/plugin-sdk';
 import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
+import { type NamedGateway, recordDelivery } from '../../messaging/delivery.js';
 import type { Settings } from '../config/settings.js';
 import { TenantCrypto } from '../crypto/tenant-crypto.js';
 import { type DatabaseServer, databaseOf, ensureDatabase, withDatabase } from '../db/database-server.js';
@@ -20,7 +21,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import type { Site } from '../site.js';
 import type { RenderData } from '../views/render-data.js';
 import { type ThemeLayer, ThemeRenderer } from '../views/theme-renderer.js';
-import type { PluginUse, TenantConfig } from './tenant-config.js';
+import { type PluginUse, pluginUses, type TenantConfig } from './tenant-config.js';
 import { pluginSecretRef, TENANT_SECRETS, type TenantSecretName, tenantSecretRef } from './tenant-secrets.js';
 
 export interface LanguageInfo {
@@ -52,6 +53,8 @@ export class Tenant implements Site {
     readonly theme: ThemeRenderer,
     readonly languages: Map<string, LanguageInfo>,
     readonly sms: SmsGateway,
+    /** Primary gateway first, then the fallback: the order core tries them in. */
+    readonly smsGateways: NamedGateway[],
     readonly idVerifiers: Map<string, IdVerifier>,
     readonly secrets: Record<TenantSecretName, string>,
     readonly log: Logger,
@@ -115,21 +118,29 @@ export class Tenant implements Site {
         logger: pluginLogger(log.child({ plugin: use.id })),
         http: fetchHttpClient(),
         storage: databaseStorage(orm, use.id),
+        reportDelivery: (report) => {
+          recordDelivery(orm, use.id, report).catch((error) => log.warn({ err: error, plugin: use.id }, 'delivery report not recorded'));
+        },
       };
       return (await (found as LoadedCodePlugin).plugin.create(context as never)) as P;
     };
     const sms = await create<SmsGateway>(config.plugins.sms);
+    const smsGateways: NamedGateway[] = [{ id: config.plugins.sms.id, gateway: sms }];
+    if (config.plugins.smsFallback) {
+      smsGateways.push({ id: config.plugins.smsFallback.id, gateway: await create<SmsGateway>(config.plugins.smsFallback) });
+    }
     const idVerifiers = new Map<string, IdVerifier>();
     for (const use of config.plugins.idVerifiers) idVerifiers.set(use.id, await create<IdVerifier>(use));
 
     const container = deps.root.createChildContainer();
-    const tenant = new Tenant(config, container, orm, database, i18n, theme, languages, sms, idVerifiers, secrets, log);
+    const tenant = new Tenant(config, container, orm, database, i18n, theme, languages, sms, smsGateways, idVerifiers, secrets, log);
     container.registerInstance(TOKENS.Tenant, tenant);
     container.registerInstance(TOKENS.TenantConfig, config);
     container.registerInstance(TOKENS.Orm, orm);
     container.registerInstance(TOKENS.I18n, i18n);
     container.registerInstance(TOKENS.Theme, theme);
     container.registerInstance(TOKENS.SmsGateway, sms);
+    container.registerInstance(TOKENS.SmsGateways, smsGateways);
     container.registerInstance(TOKENS.IdVerifiers, idVerifiers);
     container.registerInstance(TOKENS.Secrets, secrets);
     container.registerInstance(TOKENS.Crypto, new TenantCrypto(secrets));
@@ -172,7 +183,7 @@ export class Tenant implements Site {
   }
 
   async close(): Promise<void> {
-    await this.sms.close?.().catch(() => undefined);
+    for (const { gateway } of this.smsGateways) await gateway.close?.().catch(() => undefined);
     for (const verifier of this.idVerifiers.values()) await verifier.close?.().catch(() => undefined);
     await this.orm.close();
     this.container.dispose();
@@ -227,7 +238,7 @@ export function tenantResources(config: TenantConfig, registry: PluginRegistry, 
     return readLocaleTree(join(pack.directory, '..'), [lng], 'locales');
   });
   const pluginStrings: Resources = {};
-  for (const use of [...config.plugins.idVerifiers, config.plugins.sms]) {
+  for (const use of pluginUses(config)) {
     const resources = registry.code(use.id)?.plugin.resources ?? {};
     for (const [lng, keys] of Object.entries(resources)) {
       if (!languages.includes(lng)) continue;

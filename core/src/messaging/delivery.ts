@@ -1,0 +1,22 @@
+import type { DeliveryReport, SmsGateway } from '@teeka/plugin-sdk';
+import type { TenantOrm } from '../kernel/db/orm.js';
+
+/** A tenant's SMS gateway with the plugin id it came from. */
+export interface NamedGateway {
+  id: string;
+  gateway: SmsGateway;
+}
+
+/**
+ * A gateway's delivery report moves the message to `delivered` or `failed`. Reports may arrive
+ * late, twice or out of order: a delivered message stays delivered.
+ */
+export async function recordDelivery(orm: TenantOrm, gatewayId: string, report: DeliveryReport): Promise<boolean> {
+  const result = await orm.em.getConnection().execute(
+    `update sms_message set state = ?, last_error = ?, updated_at = now()
+      where gateway = ? and gateway_message_id = ? and state <> 'delivered'`,
+    [report.status, report.status === 'failed' ? (report.detail ?? 'failed').slice(0, 200) : null, gatewayId, report.gatewayMessageId],
+    'run',
+  );
+  return ((result as { affectedRows?: number }).affectedRows ?? 0) > 0;
+}

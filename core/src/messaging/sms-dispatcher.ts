@@ -1,0 +1,98 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SendResult } from '@teeka/plugin-sdk';
+import { inject, injectable } from 'tsyringe';
+import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { TOKENS } from '../kernel/di/tokens.js';
+import type { Logger } from '../kernel/log/logger.js';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import type { NamedGateway } from './delivery.js';
+import { SmsMessage, type SmsState } from './sms-message.entity.js';
+
+export interface Outgoing {
+  to: string;
+  text: string;
+  /** Why it is sent (`otp`, `test`, `reminder`...), for staff looking at failures. */
+  purpose: string;
+  reference?: string;
+}
+
+export interface Dispatched {
+  id: string;
+  state: SmsState;
+  gateway?: string;
+  parts?: number;
+}
+
+/** `+919876543210` → `+91******3210`: enough for staff to recognise, nothing more. */
+export function maskNumber(e164: string): string {
+  return `${e164.slice(0, 3)}${'*'.repeat(Math.max(0, e164.length - 7))}${e164.slice(-4)}`;
+}
+
+/**
+ * Sends an SMS reliably, in core rather than in each plugin: records the message first, tries
+ * the primary gateway with back-off on temporary failures, then the fallback gateway, all within
+ * a deadline, and records the outcome (gateway used, attempts, last error). Plugins only deliver.
+ */
+@injectable()
+export class SmsDispatcher {
+  constructor(
+    @inject(TOKENS.EntityManager) private readonly em: EntityManager,
+    @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
+    @inject(TOKENS.Crypto) private readonly crypto: TenantCrypto,
+    @inject(TOKENS.SmsGateways) private readonly gateways: NamedGateway[],
+    @inject(TOKENS.Logger) private readonly log: Logger,
+  ) {}
+
+  async send(message: Outgoing): Promise<Dispatched> {
+    const { attemptsPerGateway, backoffMs, deadlineMs } = this.tenant.limits.sms;
+    const id = randomUUID();
+    const now = new Date();
+    const record = this.em.create(SmsMessage, {
+      id,
+      purpose: message.purpose,
+      toHash: this.crypto.keyedHash('phone', message.to),
+      toMasked: maskNumber(message.to),
+      state: 'queued',
+      gateway: null,
+      gatewayMessageId: null,
+      attempts: 0,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.em.persist(record).flush();
+
+    const deadline = Date.now() + deadlineMs;
+    for (const { id: gatewayId, gateway } of this.gateways) {
+      for (let attempt = 1; attempt <= attemptsPerGateway && Date.now() < deadline; attempt++) {
+        record.attempts += 1;
+        record.gateway = gatewayId;
+        const result: SendResult = await gateway
+          .send({ to: message.to, text: message.text, reference: message.reference ?? id })
+          .catch((error: unknown) => ({ status: 'rejected', reason: `gateway error: ${(error as Error).message}`, retryable: true }));
+        if (result.status === 'accepted') {
+          Object.assign(record, { state: 'sent', gatewayMessageId: result.gatewayMessageId, lastError: null, updatedAt: new Date() });
+          await this.em.flush();
+          this.log.debug({ smsId: id, gateway: gatewayId, attempts: record.attempts, parts: result.parts }, 'sms sent');
+          return { id, state: 'sent', gateway: gatewayId, parts: result.parts };
+        }
+        record.lastError = result.reason.slice(0, 200);
+        this.log.warn(
+          { smsId: id, gateway: gatewayId, attempt, retryable: result.retryable, reason: record.lastError },
+          'sms not accepted',
+        );
+        if (!result.retryable) break;
+        if (attempt < attemptsPerGateway) {
+          const wait = backoffMs * 2 ** (attempt - 1);
+          await sleep(Math.min(wait + randomInt(0, Math.max(1, Math.floor(wait / 2))), Math.max(0, deadline - Date.now())));
+        }
+      }
+    }
+    Object.assign(record, { state: 'failed', updatedAt: new Date() });
+    await this.em.flush();
+    this.log.error({ smsId: id, attempts: record.attempts, purpose: message.purpose }, 'sms could not be sent through any gateway');
+    return { id, state: 'failed', gateway: record.gateway ?? undefined };
+  }
+}
