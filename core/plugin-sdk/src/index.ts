@@ -3,6 +3,7 @@ export * from './http.js';
 export * from './kinds/id-verifier.js';
 export * from './kinds/sms-gateway.js';
 export * from './manifest.js';
+export * from './registry.js';
 
 import type { IdVerifierPlugin } from './kinds/id-verifier.js';
 import type { SmsGatewayPlugin } from './kinds/sms-gateway.js';
