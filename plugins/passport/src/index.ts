@@ -97,6 +97,7 @@ export const resources: PluginResources = {
   hi: { 'passport.label': 'पासपोर्ट संख्या' },
   es: { 'passport.label': 'Número de pasaporte' },
   ar: { 'passport.label': 'رقم جواز السفر' },
+  uk: { 'passport.label': 'Номер паспорта' },
 };
 
 /** Longer inputs are refused before any other work: a passport number typed with separators is ~12. */
