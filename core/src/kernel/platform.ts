@@ -55,7 +55,11 @@ export class Platform {
 
     // 1. Configuration: plugins, tenant files and their fit, secrets. Nothing is started yet.
     const registry = await PluginRegistry.discover(paths);
-    const configs = loadTenantFiles(paths.tenants, paths.root);
+    const configs = loadTenantFiles(paths.tenants, paths.root).filter(
+      (config) => settings.tenantCodes.length === 0 || settings.tenantCodes.includes(config.code),
+    );
+    const unknown = settings.tenantCodes.filter((code) => !configs.some((config) => config.code === code));
+    if (unknown.length > 0) throw new ConfigError(`TEEKA_TENANTS names tenants with no file in tenants/: ${unknown.join(', ')}`);
     const problems = configs.flatMap((config) => {
       const found = checkTenantPlugins(config, registry, settings.mode);
       return found.length ? [`${relative(paths.root, paths.tenants)}/${config.code}.yaml:\n${found.map((p) => `  ${p}`).join('\n')}`] : [];

@@ -56,6 +56,21 @@ export function messagingRoutes(): Router<AppState> {
     };
   });
 
+  /** The webhook URL to configure in each gateway's console that reports delivery by webhook. */
+  router.get('/api/v1/staff/sms/webhooks', requireStaff(), async (ctx: AppContext) => {
+    const actor = await currentStaff(ctx);
+    if (!mayReadAudit(actor.roles)) throw new ForbiddenError('only administrators see webhook addresses');
+    const { container } = tenantScope(ctx);
+    const crypto = container.resolve<TenantCrypto>(TOKENS.Crypto);
+    const gateways = container.resolve<NamedGateway[]>(TOKENS.SmsGateways);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      webhooks: gateways
+        .filter(({ gateway }) => gateway.parseDeliveryReport)
+        .map(({ id }) => ({ gateway: id, path: `/hooks/sms/${id}/${webhookToken(crypto, id)}` })),
+    };
+  });
+
   router.post('/hooks/sms/:gatewayId/:token', async (ctx) => {
     const { tenant, container } = tenantScope(ctx);
     const crypto = container.resolve<TenantCrypto>(TOKENS.Crypto);

@@ -30,7 +30,7 @@ test('each tenant has its own database, named after the tenant with the run pref
   const names = app.platform.tenants.all.map((tenant) => tenant.database).sort();
   t.deepEqual(
     names,
-    ['ae', 'in', 'mx'].map((code) => `${app.settings.databasePrefix}${code}`),
+    ['ae', 'in', 'mx', 'ng', 'pe', 'ua'].map((code) => `${app.settings.databasePrefix}${code}`),
   );
   await app.request('mx.localhost', '/dev/sms', { method: 'POST', body: { to: '+525512345678', text: 'Hola' } });
   const client = new pg.Client({ connectionString: app.platform.database.urlFor(`${app.settings.databasePrefix}ae`) });

@@ -20,18 +20,25 @@ const ADMIN_PASSWORD = 'test-admin-password-1';
 process.env.TEEKA_IN_ADMIN_PASSWORD = ADMIN_PASSWORD;
 
 async function start(paths: ReturnType<typeof projectCopy>): Promise<TestPlatform> {
-  const app = await startTestPlatform({ settings: { paths } });
+  const app = await startTestPlatform({ settings: { paths, tenantCodes: ['in'] } });
   // A quick back-off keeps the tests short; the behaviour is the same.
   app.platform.tenants.byCode('in')!.config.limits.sms.backoffMs = 5;
   return app;
 }
 
+const adminTokens = new WeakMap<TestPlatform, string>();
+
+/** The messages staff see; signs in once per platform (sign-ins are rate limited per IP). */
 async function messages(app: TestPlatform) {
-  const signIn = await app.request('in.localhost', '/api/v1/staff/sign-in', {
-    method: 'POST',
-    body: { username: 'admin', password: ADMIN_PASSWORD },
-  });
-  const token = signIn.json().token;
+  let token = adminTokens.get(app);
+  if (!token) {
+    const signIn = await app.request('in.localhost', '/api/v1/staff/sign-in', {
+      method: 'POST',
+      body: { username: 'admin', password: ADMIN_PASSWORD },
+    });
+    token = signIn.json().token as string;
+    adminTokens.set(app, token);
+  }
   return (await app.request('in.localhost', '/api/v1/staff/sms', { headers: { Authorization: `Bearer ${token}` } })).json().messages as {
     purpose: string;
     to: string;
@@ -97,32 +104,57 @@ test('when every gateway fails the citizen is told, the failure is recorded, and
   }
 });
 
-test('delivery reports move a message to delivered, by callback and by authenticated webhook', async (t) => {
+test('a gateway’s delivery report marks the message delivered; a late failure report does not undo it', async (t) => {
   const app = await start(withGateways('{ deliveredAfterMs: 10 }', ''));
   try {
     await app.request('in.localhost', '/api/v1/auth/otp', { method: 'POST', body: { mobile: '9811100015' } });
     let states: string[] = [];
-    for (let i = 0; i < 50 && !states.includes('delivered'); i++) {
+    for (let i = 0; i < 100 && !states.includes('delivered'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       states = (await messages(app)).map((m) => m.state);
     }
     t.deepEqual(states, ['delivered'], 'reported by the gateway itself');
+    const crypto = app.platform.tenants.byCode('in')!.container.resolve<TenantCrypto>(TOKENS.Crypto);
+    const late = await app.request('in.localhost', `/hooks/sms/scripted-sms/${webhookToken(crypto, 'scripted-sms')}`, {
+      method: 'POST',
+      body: { id: 'scripted-1', status: 'failed', detail: 'EXPIRED' },
+    });
+    t.is(late.status, 204);
+    t.like((await messages(app))[0], { state: 'delivered', lastError: null });
+  } finally {
+    await app.stop();
+  }
+});
 
+test('delivery reports by webhook need the tenant’s token and update the message', async (t) => {
+  const app = await start(withGateways('{}', ''));
+  try {
     await app.request('in.localhost', '/dev/sms', { method: 'POST', body: { to: '+919811100016', text: 'webhook' } });
+    t.like((await messages(app))[0], { purpose: 'test', state: 'sent' });
     const crypto = app.platform.tenants.byCode('in')!.container.resolve<TenantCrypto>(TOKENS.Crypto);
     const token = webhookToken(crypto, 'scripted-sms');
+    const listed = await app.request('in.localhost', '/api/v1/staff/sms/webhooks', {
+      headers: { Authorization: `Bearer ${adminTokens.get(app)}` },
+    });
+    t.deepEqual(
+      listed.json().webhooks,
+      [{ gateway: 'scripted-sms', path: `/hooks/sms/scripted-sms/${token}` }],
+      'administrators can look the address up',
+    );
     const forged = await app.request('in.localhost', `/hooks/sms/scripted-sms/${'0'.repeat(32)}`, {
       method: 'POST',
-      body: { id: 'scripted-2', status: 'failed' },
+      body: { id: 'scripted-1', status: 'failed' },
     });
     t.is(forged.status, 404);
+    t.is(forged.headers['content-type'], 'application/problem+json');
     const hook = await app.request('in.localhost', `/hooks/sms/scripted-sms/${token}`, {
       method: 'POST',
-      body: { id: 'scripted-2', status: 'failed', detail: 'UNDELIV' },
+      body: { id: 'scripted-1', status: 'failed', detail: 'UNDELIV' },
     });
     t.is(hook.status, 204);
-    const latest = (await messages(app))[0];
-    t.like(latest, { purpose: 'test', state: 'failed', lastError: 'UNDELIV' });
+    t.like((await messages(app))[0], { purpose: 'test', state: 'failed', lastError: 'UNDELIV' });
+    const garbage = await app.request('in.localhost', `/hooks/sms/scripted-sms/${token}`, { method: 'POST', body: { nonsense: true } });
+    t.is(garbage.status, 204, 'a payload that is not a report is acknowledged and ignored');
   } finally {
     await app.stop();
   }

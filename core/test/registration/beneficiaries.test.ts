@@ -216,9 +216,14 @@ test.serial('the document types of each tenant come with labels in the request l
   const india = (await app.request('in.localhost', '/api/v1/document-types', { headers: { 'Accept-Language': 'hi' } })).json();
   t.deepEqual(
     india.map((d: { type: string }) => d.type),
-    ['aadhaar', 'passport'],
+    ['aadhaar', 'pan', 'epic', 'driving-licence', 'passport'],
   );
   t.is(india[0].label, 'आधार संख्या');
   const uae = (await app.request('ae.localhost', '/api/v1/document-types')).json();
-  t.is(uae[0].label, 'رقم جواز السفر');
+  t.deepEqual(
+    uae.map((d: { type: string }) => d.type),
+    ['emirates-id', 'passport'],
+  );
+  t.is(uae[1].label, 'رقم جواز السفر');
+  t.regex(uae[0].label, /[\u0600-\u06FF]/, 'the Emirates ID label in Arabic');
 });

@@ -11,7 +11,7 @@ const india = () => parse(readFileSync(join(paths.tenants, 'in.yaml'), 'utf8')) 
 
 test('the demo tenant files are valid and get defaults filled in', (t) => {
   const tenants = loadTenantFiles(paths.tenants, paths.root);
-  t.deepEqual(tenants.map((tenant) => tenant.code).sort(), ['ae', 'in', 'mx']);
+  t.deepEqual(tenants.map((tenant) => tenant.code).sort(), ['ae', 'in', 'mx', 'ng', 'pe', 'ua']);
   const mexico = tenants.find((tenant) => tenant.code === 'mx')!;
   t.is(mexico.limits.beneficiariesPerAccount, 4);
   t.deepEqual(mexico.limits.otp, { ttlSeconds: 180, maxAttempts: 5, resendCooldownSeconds: 60 });

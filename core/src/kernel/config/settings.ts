@@ -15,6 +15,8 @@ export interface Settings {
   /** Port for the embedded server; 0 picks a free one. Never 5432. */
   embeddedPort: number;
   logLevel: string;
+  /** Run only these tenants (TEEKA_TENANTS=in,mx); all tenant files when empty. */
+  tenantCodes: string[];
   /** Hosts that show the platform's tenant list in production (development: localhost). */
   platformHosts: string[];
   paths: ProjectPaths;
@@ -30,6 +32,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
     databasePrefix: env.TEEKA_DB_PREFIX ?? 'teeka_',
     embeddedPort: Number(env.TEEKA_EMBEDDED_PG_PORT ?? 0),
     logLevel: env.LOG_LEVEL ?? 'info',
+    tenantCodes: (env.TEEKA_TENANTS ?? '')
+      .split(',')
+      .map((code) => code.trim().toLowerCase())
+      .filter(Boolean),
     platformHosts: (env.TEEKA_PLATFORM_HOSTS ?? '')
       .split(',')
       .map((host) => host.trim().toLowerCase())
