@@ -12,7 +12,7 @@ import { Account } from './account.entity.js';
 import { Beneficiary } from './beneficiary.entity.js';
 import type { BeneficiaryChanges, NewBeneficiary } from './beneficiary-schemas.js';
 import { deletionGuards } from './deletion-guards.js';
-import { BeneficiaryLimitError, BeneficiaryLockedError, DocumentRegisteredError } from './errors.js';
+import { BeneficiaryLimitError, BeneficiaryLockedError, DocumentRegisteredError, RegistryUnavailableError } from './errors.js';
 import { newReferenceId } from './reference-id.js';
 
 export interface BeneficiaryView {
@@ -31,6 +31,7 @@ export interface BeneficiaryView {
 interface CheckedDocument {
   type: string;
   verifier: string;
+  normalized: string;
   hash: string;
   enc: Buffer;
   masked: string;
@@ -65,6 +66,7 @@ export class BeneficiaryService {
   async create(accountId: string, input: NewBeneficiary): Promise<BeneficiaryView> {
     const document = this.checkDocument(input.document.type, input.document.number, '/document');
     this.checkBirth(input.birthYear, input.birthDate ?? null);
+    await this.verifyOnline(document, input);
     return this.uniqueDocument(() =>
       this.em.transactional(async (em) => {
         // Locking the account row serialises concurrent registrations, so the limit holds.
@@ -106,6 +108,12 @@ export class BeneficiaryService {
     this.checkBirth(birthYear, birthDate ?? null);
     if (changes.document) {
       const document = this.checkDocument(changes.document.type, changes.document.number, '/document');
+      await this.verifyOnline(document, {
+        name: changes.name ?? beneficiary.name,
+        gender: changes.gender ?? beneficiary.gender,
+        birthYear,
+        birthDate: birthDate ?? undefined,
+      });
       Object.assign(beneficiary, {
         documentType: document.type,
         documentVerifier: document.verifier,
@@ -165,10 +173,39 @@ export class BeneficiaryService {
     return {
       type,
       verifier,
+      normalized: result.normalized,
       hash: this.crypto.keyedHash(`document:${type}`, result.normalized),
       enc: this.crypto.encrypt(result.normalized),
       masked: plugin.mask(type, result.normalized),
     };
+  }
+
+  /**
+   * Where the tenant's plugin can ask a national registry about this document type, the person's
+   * details must match the registry. A registry that cannot be asked is a "try later" for that
+   * document only: document types that need no online check never wait for it.
+   */
+  private async verifyOnline(
+    document: CheckedDocument,
+    person: { name: string; gender: string; birthYear: number; birthDate?: string | null },
+  ): Promise<void> {
+    const plugin = this.verifiers.get(document.verifier);
+    const type = plugin?.documentTypes().find((t) => t.code === document.type);
+    if (!plugin?.verifyOnline || !type?.onlineVerification) return;
+    const result = await plugin
+      .verifyOnline(document.type, document.normalized, {
+        name: person.name,
+        gender: person.gender,
+        birthYear: person.birthYear,
+        ...(person.birthDate ? { birthDate: person.birthDate } : {}),
+      })
+      .catch(() => ({ status: 'unavailable' as const, retryAfterSeconds: undefined }));
+    this.log.debug({ documentType: document.type, registry: result.status }, 'online document check');
+    if (result.status === 'verified') return;
+    if (result.status === 'unavailable') throw new RegistryUnavailableError(result.retryAfterSeconds ?? 60);
+    throw new ValidationError('the registry does not confirm this document', [
+      { path: '/document/number', code: result.status === 'mismatch' ? 'document-mismatch' : 'document-not-found' },
+    ]);
   }
 
   private checkBirth(year: number, date: string | null): void {

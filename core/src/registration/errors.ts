@@ -42,3 +42,10 @@ export class BeneficiaryLockedError extends TeekaError {
     super('beneficiary-locked', 409, `the beneficiary cannot be deleted: ${reason}`);
   }
 }
+
+/** The national registry could not be asked: the person should try again later. */
+export class RegistryUnavailableError extends TeekaError {
+  constructor(readonly retryAfterSeconds = 60) {
+    super('registry-unavailable', 503, 'the identity registry cannot be reached', { seconds: retryAfterSeconds });
+  }
+}
