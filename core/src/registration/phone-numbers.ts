@@ -11,7 +11,7 @@ const MOBILE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
 export function parseMobileNumber(input: unknown, tenant: Pick<TenantConfig, 'phone'>): string | undefined {
   if (typeof input !== 'string' || input.length > 40) return undefined;
   const parsed = parsePhoneNumberFromString(input, tenant.phone.region as CountryCode);
-  if (!parsed || !parsed.isValid()) return undefined;
+  if (!parsed?.isValid()) return undefined;
   if (parsed.countryCallingCode !== tenant.phone.countryCode) return undefined;
   const type = parsed.getType();
   if (type && !MOBILE_TYPES.has(type)) return undefined;
