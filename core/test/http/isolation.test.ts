@@ -10,7 +10,7 @@ test.after.always(async () => {
   await app?.stop();
 });
 
-test('a message written through one tenant is invisible to the others', async (t) => {
+test.serial('a message written through one tenant is invisible to the others', async (t) => {
   const sent = await app.request('in.localhost', '/dev/sms', { method: 'POST', body: { to: '+919812345678', text: 'India only' } });
   t.is(sent.status, 202);
 
@@ -26,7 +26,7 @@ test('a message written through one tenant is invisible to the others', async (t
   }
 });
 
-test('each tenant has its own database, named after the tenant with the run prefix', async (t) => {
+test.serial('each tenant has its own database, named after the tenant with the run prefix', async (t) => {
   const names = app.platform.tenants.all.map((tenant) => tenant.database).sort();
   t.deepEqual(
     names,
@@ -43,7 +43,7 @@ test('each tenant has its own database, named after the tenant with the run pref
   }
 });
 
-test('the outbox is a top-level array, newest first, with full E.164 numbers and UTC timestamps', async (t) => {
+test.serial('the outbox is a top-level array, newest first, with full E.164 numbers and UTC timestamps', async (t) => {
   for (const text of ['first', 'second', 'third']) {
     await app.request('ae.localhost', '/dev/sms', { method: 'POST', body: { to: '+971501234567', text } });
   }
@@ -58,7 +58,7 @@ test('the outbox is a top-level array, newest first, with full E.164 numbers and
   t.deepEqual(Object.keys(outbox[0]).sort(), ['createdAt', 'text', 'to']);
 });
 
-test('a test message with a bad number or empty text is refused and nothing is stored', async (t) => {
+test.serial('a test message with a bad number or empty text is refused and nothing is stored', async (t) => {
   const before = (await app.request('mx.localhost', '/dev/outbox')).json<unknown[]>().length;
   const response = await app.request('mx.localhost', '/dev/sms', { method: 'POST', body: { to: '5512345678', text: '' } });
   t.is(response.status, 422);
