@@ -1,5 +1,6 @@
 export * from './context.js';
 export * from './http.js';
+export * from './kinds/document-verifier.js';
 export * from './kinds/id-verifier.js';
 export * from './kinds/sms-gateway.js';
 export * from './manifest.js';

@@ -1,0 +1,62 @@
+import type { DocumentType, IdVerifier, OnlineVerificationResult, PersonClaims, ValidationResult } from './id-verifier.js';
+
+/** One document type a verifier understands: its description and its rules. */
+export interface DocumentRule {
+  type: DocumentType;
+  /** Checks a number as typed; may throw on a bug, the verifier turns that into a refusal. */
+  validate(input: unknown): ValidationResult;
+  /** Masks a normalised number; at most the last four characters visible. */
+  mask(normalized: string): string;
+}
+
+export interface DocumentVerifierOptions {
+  /** The document types a tenant enabled (the plugin config's `documentTypes`); all when empty. */
+  enabled?: readonly string[];
+  /** Asks a registry about a document type that supports it (see createRegistryClient). */
+  verifyOnline?: (documentType: string, normalized: string, person: PersonClaims) => Promise<OnlineVerificationResult>;
+  /** Which document types the registry can check (default: those whose type says onlineVerification). */
+  online?: readonly string[];
+}
+
+/**
+ * Builds an IdVerifier from per-document rules, with the behaviour every verifier must have:
+ * a tenant can narrow the document types, an unknown or disabled type is refused as
+ * `unknown-type`, validation never throws whatever it is given, and masking an unknown type
+ * shows nothing.
+ */
+export function documentVerifier(rules: readonly DocumentRule[], options: DocumentVerifierOptions = {}): IdVerifier {
+  const wanted = options.enabled?.length ? new Set(options.enabled) : undefined;
+  const active = new Map(rules.filter((rule) => !wanted || wanted.has(rule.type.code)).map((rule) => [rule.type.code, rule]));
+  const online = new Set(options.online ?? rules.filter((rule) => rule.type.onlineVerification).map((rule) => rule.type.code));
+  const verifier: IdVerifier = {
+    documentTypes: () =>
+      [...active.values()].map((rule) => ({
+        ...rule.type,
+        onlineVerification: Boolean(options.verifyOnline && online.has(rule.type.code)),
+      })),
+    validate(documentType, input) {
+      const rule = active.get(documentType);
+      if (!rule) return { valid: false, reason: 'unknown-type' };
+      try {
+        return rule.validate(input);
+      } catch {
+        return { valid: false, reason: 'format' };
+      }
+    },
+    mask(documentType, normalized) {
+      const rule = active.get(documentType);
+      if (!rule) return 'XXXX';
+      try {
+        return rule.mask(normalized);
+      } catch {
+        return 'XXXX';
+      }
+    },
+  };
+  if (options.verifyOnline) {
+    const ask = options.verifyOnline;
+    verifier.verifyOnline = async (documentType, normalized, person) =>
+      active.has(documentType) && online.has(documentType) ? ask(documentType, normalized, person) : { status: 'unavailable' };
+  }
+  return verifier;
+}
