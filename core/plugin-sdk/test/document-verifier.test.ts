@@ -40,6 +40,15 @@ idVerifierContract(test, {
   samples: { six: { valid: ['123 456', '000000'], invalid: ['12345', 'abcdef'] }, eight: { valid: ['1234-5678'], invalid: ['123456789'] } },
 });
 
+test('a tenant’s list sets the order people see the types in', (t) => {
+  t.deepEqual(
+    documentVerifier(rules, { enabled: ['eight', 'six', 'nonsense'] })
+      .documentTypes()
+      .map((type) => type.code),
+    ['eight', 'six'],
+  );
+});
+
 test('a tenant can narrow the document types; others are unknown', (t) => {
   const verifier = documentVerifier(rules, { enabled: ['eight'] });
   t.deepEqual(

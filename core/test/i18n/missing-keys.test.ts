@@ -40,9 +40,21 @@ function coreKeys(): string[] {
     ...sources.flatMap((s) => matches(s, ERROR_CODE_IN_CODE)),
   ]);
   codes.add('internal-error');
+  // Field error codes: those validation maps ajv keywords to, those code sets by hand, and one
+  // per reason an ID plugin may give (`document-checksum`...).
+  const validateSource = readFileSync(join(paths.root, 'core', 'src', 'kernel', 'http', 'validate.ts'), 'utf8');
+  const fieldCodes = new Set([
+    ...matches(validateSource, /:\s*'([a-z]+(?:-[a-z]+)*)'/g),
+    'invalid',
+    ...sources.flatMap((s) => matches(s, /path: [^,]+, code: '([a-z0-9]+(?:-[a-z0-9]+)*)'/g)),
+    ...sources.flatMap((s) => matches(s, /code: result\.status === 'mismatch' \? '([a-z-]+)' : '([a-z-]+)'/g)),
+    'document-not-found',
+    ...INVALID_REASONS.map((reason) => `document-${reason}`),
+  ]);
   return [
     ...sources.flatMap((s) => matches(s, KEY_IN_CODE)),
     ...[...codes].flatMap((code) => [`errors:${code}.title`, `errors:${code}.detail`]),
+    ...[...fieldCodes].map((code) => `errors:fields.${code}`),
   ];
 }
 

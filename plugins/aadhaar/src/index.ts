@@ -6,9 +6,10 @@
  * (spaces and dashes as people type them), stable reason codes, masking and translations.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -91,30 +92,9 @@ export function maskAadhaar(normalized: unknown): string {
   return `XXXX XXXX ${lastFour}`;
 }
 
-class AadhaarVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: AadhaarConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as AadhaarDocumentType] }));
-  }
-
-  validate(documentType: string, input: string): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateAadhaar(input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskAadhaar(normalized);
-  }
-}
+const RULES: DocumentRule[] = [{ type: DOCUMENT_TYPES.aadhaar, validate: validateAadhaar, mask: maskAadhaar }];
 
 export default defineIdVerifier<AadhaarConfig>({
   resources,
-  create: (context) => new AadhaarVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

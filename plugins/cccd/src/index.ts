@@ -8,9 +8,10 @@
  * (`stdnum` has only Vietnam's tax code), so these rules are this module's own.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -186,30 +187,9 @@ export function maskCccd(normalized: unknown): string {
   return `XXXXXXXX${lastFour}`;
 }
 
-class CccdVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: CccdConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as CccdDocumentType] }));
-  }
-
-  validate(documentType: string, input: unknown): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateCccd(input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskCccd(normalized);
-  }
-}
+const RULES: DocumentRule[] = [{ type: DOCUMENT_TYPES.cccd, validate: (input) => validateCccd(input), mask: maskCccd }];
 
 export default defineIdVerifier<CccdConfig>({
   resources,
-  create: (context) => new CccdVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

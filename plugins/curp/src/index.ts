@@ -9,9 +9,10 @@
  * and checks the parts itself first so that each failure gets its own reason.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -166,30 +167,9 @@ export function maskCurp(normalized: unknown): string {
   return `${'X'.repeat(14)}${lastFour}`;
 }
 
-class CurpVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: CurpConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as CurpDocumentType] }));
-  }
-
-  validate(documentType: string, input: unknown): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateCurp(input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskCurp(normalized);
-  }
-}
+const RULES: DocumentRule[] = [{ type: DOCUMENT_TYPES.curp, validate: validateCurp, mask: maskCurp }];
 
 export default defineIdVerifier<CurpConfig>({
   resources,
-  create: (context) => new CurpVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

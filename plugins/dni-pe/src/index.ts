@@ -14,8 +14,10 @@
  */
 import {
   createRegistryClient,
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
+  documentVerifier,
   type IdVerifier,
   type InvalidReason,
   type OnlineVerificationResult,
@@ -23,7 +25,6 @@ import {
   type PluginContext,
   type PluginHealth,
   type PluginResources,
-  type RegistryClient,
   registryRequest,
   type ValidationResult,
 } from '@teeka/plugin-sdk';
@@ -199,78 +200,56 @@ export function maskPeruvian(documentType: PeDocumentType, normalized: unknown):
   return `${'X'.repeat(width - 4)}${lastFour}`;
 }
 
-class DniPeVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<PeDocumentType>;
-  private readonly registry: RegistryClient | undefined;
-  /** Present only when a registry is configured. */
-  readonly verifyOnline?: (documentType: string, normalized: string, person: PersonClaims) => Promise<OnlineVerificationResult>;
+const RULES: DocumentRule[] = SUPPORTED_DOCUMENT_TYPES.map((code) => ({
+  type: DOCUMENT_TYPES[code],
+  validate: VALIDATORS[code],
+  mask: (normalized: string) => maskPeruvian(code, normalized),
+}));
 
-  constructor(context: PluginContext<DniPeConfig>) {
-    const config = context.config;
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code): code is PeDocumentType => Object.hasOwn(DOCUMENT_TYPES, code)));
-    if (config?.registry?.url) {
-      const apiKey = context.secrets?.registryApiKey;
-      this.registry = createRegistryClient(context.http, {
+function createDniPeVerifier(context: PluginContext<DniPeConfig>): IdVerifier {
+  const config = context.config;
+  const apiKey = context.secrets?.registryApiKey;
+  const registry = config?.registry?.url
+    ? createRegistryClient(context.http, {
         url: config.registry.url,
         timeoutMs: config.registry.timeoutMs,
         retries: config.registry.retries,
         headers: apiKey ? { authorization: `Bearer ${apiKey}` } : undefined,
         logger: context.logger,
-      });
-      this.verifyOnline = (documentType, normalized, person) => this.askRegistry(documentType, normalized, person);
-    }
-  }
+      })
+    : undefined;
 
-  private known(documentType: string): PeDocumentType | undefined {
-    return this.enabled.has(documentType as PeDocumentType) ? (documentType as PeDocumentType) : undefined;
-  }
-
-  private online(code: PeDocumentType): boolean {
-    return Boolean(this.registry) && ONLINE_DOCUMENT_TYPES.includes(code);
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code], onlineVerification: this.online(code) }));
-  }
-
-  validate(documentType: string, input: string): ValidationResult {
-    const code = this.known(documentType);
-    if (!code) return { valid: false, reason: 'unknown-type' };
-    return VALIDATORS[code](input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    const code = this.known(documentType);
-    if (!code) return 'XXXX';
-    return maskPeruvian(code, normalized);
-  }
-
-  private async askRegistry(documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> {
+  // documentVerifier only calls this for an enabled type the registry serves (ONLINE_DOCUMENT_TYPES).
+  const askRegistry = async (documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> => {
     try {
-      const code = this.known(documentType);
-      // Not a type the registry serves: no hint, waiting will not change that.
-      if (!this.registry || !code || !this.online(code)) return { status: 'unavailable' };
-      const checked = VALIDATORS[code](normalized);
+      if (!registry) return { status: 'unavailable' };
+      const checked = VALIDATORS[documentType as PeDocumentType](normalized);
       // A number that is not a DNI cannot be in the registry: no need to ask.
       if (!checked.valid) return { status: 'not-found' };
-      return await this.registry.verify(registryRequest(code, checked.normalized, person));
+      return await registry.verify(registryRequest(documentType, checked.normalized, person));
     } catch {
       return { status: 'unavailable', retryAfterSeconds: 1 };
     }
-  }
+  };
 
-  async health(): Promise<PluginHealth> {
-    // Offline validation always works; the registry's circuit only tells whether online checks do.
-    return { ok: true, detail: this.registry ? `registry circuit ${this.registry.state()}` : 'offline validation only' };
-  }
-
-  async close(): Promise<void> {
-    this.registry?.close();
-  }
+  const verifier = documentVerifier(RULES, {
+    enabled: config?.documentTypes,
+    // verifyOnline is present only when a registry is configured.
+    verifyOnline: registry ? askRegistry : undefined,
+    online: ONLINE_DOCUMENT_TYPES,
+  });
+  return Object.assign(verifier, {
+    async health(): Promise<PluginHealth> {
+      // Offline validation always works; the registry's circuit only tells whether online checks do.
+      return { ok: true, detail: registry ? `registry circuit ${registry.state()}` : 'offline validation only' };
+    },
+    async close(): Promise<void> {
+      registry?.close();
+    },
+  });
 }
 
 export default defineIdVerifier<DniPeConfig>({
   resources,
-  create: (context) => new DniPeVerifier(context),
+  create: (context) => createDniPeVerifier(context),
 });

@@ -7,9 +7,10 @@
  * checked with `fast-luhn`; the prefix and the year are this module's own rules.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -102,30 +103,11 @@ export function maskEmiratesId(normalized: unknown): string {
   return `XXX-XXXX-XXX${lastFour}`;
 }
 
-class EmiratesIdVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: EmiratesIdConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as EmiratesIdDocumentType] }));
-  }
-
-  validate(documentType: string, input: unknown): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateEmiratesId(input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskEmiratesId(normalized);
-  }
-}
+const RULES: DocumentRule[] = [
+  { type: DOCUMENT_TYPES['emirates-id'], validate: (input) => validateEmiratesId(input), mask: maskEmiratesId },
+];
 
 export default defineIdVerifier<EmiratesIdConfig>({
   resources,
-  create: (context) => new EmiratesIdVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

@@ -8,9 +8,10 @@
  * code, RTO, year of issue) are this module's own.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -277,30 +278,13 @@ export function maskIndiaDocument(documentType: IndiaDocumentType, normalized: u
   return documentType === 'driving-licence' ? `${masked.slice(0, 2)}-${masked.slice(2)}` : masked;
 }
 
-class IndiaDocumentsVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: IndiaDocumentsConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as IndiaDocumentType] }));
-  }
-
-  validate(documentType: string, input: unknown): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateIndiaDocument(documentType as IndiaDocumentType, input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskIndiaDocument(documentType as IndiaDocumentType, normalized);
-  }
-}
+const RULES: DocumentRule[] = SUPPORTED_DOCUMENT_TYPES.map((code) => ({
+  type: DOCUMENT_TYPES[code],
+  validate: (input) => validateIndiaDocument(code, input),
+  mask: (normalized) => maskIndiaDocument(code, normalized),
+}));
 
 export default defineIdVerifier<IndiaDocumentsConfig>({
   resources,
-  create: (context) => new IndiaDocumentsVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

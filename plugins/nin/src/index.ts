@@ -10,15 +10,16 @@
  */
 import {
   createRegistryClient,
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
+  documentVerifier,
   type IdVerifier,
   type OnlineVerificationResult,
   type PersonClaims,
   type PluginContext,
   type PluginHealth,
   type PluginResources,
-  type RegistryClient,
   registryRequest,
   type ValidationResult,
 } from '@teeka/plugin-sdk';
@@ -96,66 +97,51 @@ export function maskNin(normalized: unknown): string {
   return `XXXXXXX${lastFour}`;
 }
 
-class NinVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-  private readonly registry: RegistryClient | undefined;
-  /** Present only when a registry is configured. */
-  readonly verifyOnline?: (documentType: string, normalized: string, person: PersonClaims) => Promise<OnlineVerificationResult>;
+const RULES: DocumentRule[] = [{ type: DOCUMENT_TYPES.nin, validate: validateNin, mask: maskNin }];
 
-  constructor(context: PluginContext<NinConfig>) {
-    const config = context.config;
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-    if (config?.registry?.url) {
-      const apiKey = context.secrets?.registryApiKey;
-      this.registry = createRegistryClient(context.http, {
+function createNinVerifier(context: PluginContext<NinConfig>): IdVerifier {
+  const config = context.config;
+  const apiKey = context.secrets?.registryApiKey;
+  const registry = config?.registry?.url
+    ? createRegistryClient(context.http, {
         url: config.registry.url,
         timeoutMs: config.registry.timeoutMs,
         retries: config.registry.retries,
         headers: apiKey ? { authorization: `Bearer ${apiKey}` } : undefined,
         logger: context.logger,
-      });
-      this.verifyOnline = (documentType, normalized, person) => this.askRegistry(documentType, normalized, person);
-    }
-  }
+      })
+    : undefined;
 
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as NinDocumentType], onlineVerification: Boolean(this.registry) }));
-  }
-
-  validate(documentType: string, input: string): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateNin(input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskNin(normalized);
-  }
-
-  private async askRegistry(documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> {
+  const askRegistry = async (documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> => {
     try {
-      if (!this.registry || !this.enabled.has(documentType)) return { status: 'unavailable' };
+      if (!registry) return { status: 'unavailable' };
       const checked = validateNin(normalized);
       // A number that is not a NIN cannot be in the registry: no need to ask.
       if (!checked.valid) return { status: 'not-found' };
-      return await this.registry.verify(registryRequest(documentType, checked.normalized, person));
+      return await registry.verify(registryRequest(documentType, checked.normalized, person));
     } catch {
       return { status: 'unavailable', retryAfterSeconds: 1 };
     }
-  }
+  };
 
-  async health(): Promise<PluginHealth> {
-    // Offline validation always works; the registry's circuit only tells whether online checks do.
-    return { ok: true, detail: this.registry ? `registry circuit ${this.registry.state()}` : 'offline validation only' };
-  }
-
-  async close(): Promise<void> {
-    this.registry?.close();
-  }
+  const verifier = documentVerifier(RULES, {
+    enabled: config?.documentTypes,
+    // verifyOnline is present only when a registry is configured.
+    verifyOnline: registry ? askRegistry : undefined,
+    online: SUPPORTED_DOCUMENT_TYPES,
+  });
+  return Object.assign(verifier, {
+    async health(): Promise<PluginHealth> {
+      // Offline validation always works; the registry's circuit only tells whether online checks do.
+      return { ok: true, detail: registry ? `registry circuit ${registry.state()}` : 'offline validation only' };
+    },
+    async close(): Promise<void> {
+      registry?.close();
+    },
+  });
 }
 
 export default defineIdVerifier<NinConfig>({
   resources,
-  create: (context) => new NinVerifier(context),
+  create: (context) => createNinVerifier(context),
 });

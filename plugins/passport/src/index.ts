@@ -7,7 +7,14 @@
  * so all this plugin can check is the shape: generic (6 to 9 letters and digits), a known
  * national format chosen by `issuingCountry`, or a tenant's own `pattern`.
  */
-import { type DocumentType, defineIdVerifier, type IdVerifier, type PluginResources, type ValidationResult } from '@teeka/plugin-sdk';
+import {
+  type DocumentRule,
+  type DocumentType,
+  defineIdVerifier,
+  documentVerifier,
+  type PluginResources,
+  type ValidationResult,
+} from '@teeka/plugin-sdk';
 
 /** Codes of the document types this plugin understands. */
 export const SUPPORTED_DOCUMENT_TYPES = ['passport'] as const;
@@ -142,36 +149,16 @@ export function maskPassport(normalized: unknown): string {
   return `XXXXX${lastFour}`;
 }
 
-class PassportVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-  private readonly format: PassportFormat;
-
-  constructor(config: PassportConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => (SUPPORTED_DOCUMENT_TYPES as readonly string[]).includes(code)));
-    this.format = passportFormat(config);
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map(() => ({
-      ...DOCUMENT_TYPE,
-      inputMask: this.format.inputMask,
-      example: this.format.example,
-    }));
-  }
-
-  validate(documentType: string, input: string): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validatePassport(input, this.format);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskPassport(normalized);
-  }
+/** The passport rule under a tenant's format (see passportFormat, which throws on a config that cannot work). */
+function passportRule(format: PassportFormat): DocumentRule {
+  return {
+    type: { ...DOCUMENT_TYPE, inputMask: format.inputMask, example: format.example },
+    validate: (input) => validatePassport(input, format),
+    mask: maskPassport,
+  };
 }
 
 export default defineIdVerifier<PassportConfig>({
   resources,
-  create: (context) => new PassportVerifier(context.config),
+  create: (context) => documentVerifier([passportRule(passportFormat(context.config))], { enabled: context.config?.documentTypes }),
 });

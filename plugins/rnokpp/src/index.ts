@@ -8,9 +8,10 @@
  * has no check digit and no library covers it: only its shape can be checked.
  */
 import {
+  type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  type IdVerifier,
+  documentVerifier,
   type InvalidReason,
   type PluginResources,
   type ValidationResult,
@@ -195,30 +196,20 @@ export function maskUkraineDocument(documentType: UkraineDocumentType, normalize
   return 'XXXXXXXXX';
 }
 
-class UkraineVerifier implements IdVerifier {
-  private readonly enabled: ReadonlySet<string>;
-
-  constructor(config: RnokppConfig | undefined) {
-    const wanted = config?.documentTypes?.length ? config.documentTypes : SUPPORTED_DOCUMENT_TYPES;
-    this.enabled = new Set(wanted.filter((code) => Object.hasOwn(DOCUMENT_TYPES, code)));
-  }
-
-  documentTypes(): DocumentType[] {
-    return [...this.enabled].map((code) => ({ ...DOCUMENT_TYPES[code as UkraineDocumentType] }));
-  }
-
-  validate(documentType: string, input: unknown): ValidationResult {
-    if (!this.enabled.has(documentType)) return { valid: false, reason: 'unknown-type' };
-    return validateUkraineDocument(documentType as UkraineDocumentType, input);
-  }
-
-  mask(documentType: string, normalized: string): string {
-    if (!this.enabled.has(documentType)) return 'XXXX';
-    return maskUkraineDocument(documentType as UkraineDocumentType, normalized);
-  }
-}
+const RULES: DocumentRule[] = [
+  {
+    type: DOCUMENT_TYPES.rnokpp,
+    validate: (input) => validateRnokpp(input),
+    mask: (normalized) => maskUkraineDocument('rnokpp', normalized),
+  },
+  {
+    type: DOCUMENT_TYPES['ua-passport'],
+    validate: validateUaPassport,
+    mask: (normalized) => maskUkraineDocument('ua-passport', normalized),
+  },
+];
 
 export default defineIdVerifier<RnokppConfig>({
   resources,
-  create: (context) => new UkraineVerifier(context.config),
+  create: (context) => documentVerifier(RULES, { enabled: context.config?.documentTypes }),
 });

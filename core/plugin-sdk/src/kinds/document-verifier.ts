@@ -10,7 +10,7 @@ export interface DocumentRule {
 }
 
 export interface DocumentVerifierOptions {
-  /** The document types a tenant enabled (the plugin config's `documentTypes`); all when empty. */
+  /** The document types a tenant enabled (the plugin config's `documentTypes`), in its order; all when empty. */
   enabled?: readonly string[];
   /** Asks a registry about a document type that supports it (see createRegistryClient). */
   verifyOnline?: (documentType: string, normalized: string, person: PersonClaims) => Promise<OnlineVerificationResult>;
@@ -25,8 +25,10 @@ export interface DocumentVerifierOptions {
  * shows nothing.
  */
 export function documentVerifier(rules: readonly DocumentRule[], options: DocumentVerifierOptions = {}): IdVerifier {
-  const wanted = options.enabled?.length ? new Set(options.enabled) : undefined;
-  const active = new Map(rules.filter((rule) => !wanted || wanted.has(rule.type.code)).map((rule) => [rule.type.code, rule]));
+  // In the tenant's order when it names the types (that is the order people see them in).
+  const byCode = new Map(rules.map((rule) => [rule.type.code, rule]));
+  const chosen = options.enabled?.length ? options.enabled.flatMap((code) => (byCode.has(code) ? [byCode.get(code)!] : [])) : rules;
+  const active = new Map(chosen.map((rule) => [rule.type.code, rule]));
   const online = new Set(options.online ?? rules.filter((rule) => rule.type.onlineVerification).map((rule) => rule.type.code));
   const verifier: IdVerifier = {
     documentTypes: () =>
