@@ -7,6 +7,7 @@ import { portalRoutes } from './portal/routes.js';
 import { citizenApiRoutes } from './registration/citizen-api.js';
 import { citizenPageRoutes } from './registration/pages.js';
 import { staffRoutes } from './registration/staff/routes.js';
+import { areaApiRoutes } from './scheduling/area-api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
@@ -17,6 +18,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     citizenPageRoutes(),
     staffRoutes(),
     messagingRoutes(),
+    areaApiRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { container as globalContainer } from 'tsyringe';
 import { prepareDevelopmentTenant } from '../development.js';
 import { tenantRoutes } from '../routes.js';
+import { readAreaSeeds, upsertAreas } from '../scheduling/area-seeds.js';
 import type { Settings } from './config/settings.js';
 import { type DatabaseServer, ExternalPostgres } from './db/database-server.js';
 import { EmbeddedPostgres } from './db/embedded-postgres.js';
@@ -68,6 +69,10 @@ export class Platform {
     const secrets = new SecretStore(settings.mode, paths.data);
     preflightSecrets(configs, registry, secrets);
     secrets.assertComplete();
+    // Seed data (tenants/<code>/areas.json) is checked here too, so a broken file stops start-up early.
+    const areaSeeds = new Map(
+      configs.map((config) => [config.code, readAreaSeeds(paths.tenants, paths.root, config.code, config.areas.levels)]),
+    );
     const platformSite = new PlatformSite(registry, paths.root);
 
     // 2. The database server.
@@ -92,6 +97,7 @@ export class Platform {
         configs.map((config) => Tenant.activate(config, { settings, registry, server: database, secrets, logger, root })),
       );
       for (const tenant of active) tenants.add(tenant);
+      await Promise.all(active.map((tenant) => upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels)));
       if (settings.mode === 'development') {
         for (const tenant of active) await prepareDevelopmentTenant(tenant, secrets, notice);
       }

@@ -4,6 +4,7 @@ import { AuthSessionSchema } from '../../registration/auth-session.entity.js';
 import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
 import { OtpChallengeSchema } from '../../registration/otp-challenge.entity.js';
 import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.entity.js';
+import { AreaSchema } from '../../scheduling/area.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
 
@@ -18,4 +19,5 @@ export const entities = [
   StaffUserSchema,
   StaffRoleSchema,
   SmsMessageSchema,
+  AreaSchema,
 ];

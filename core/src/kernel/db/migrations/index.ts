@@ -1,6 +1,7 @@
 import { Migration20261123120000Foundation } from './Migration20261123120000Foundation.js';
 import { Migration20261123130000Registration } from './Migration20261123130000Registration.js';
 import { Migration20261123140000Messaging } from './Migration20261123140000Messaging.js';
+import { Migration20261123150000Areas } from './Migration20261123150000Areas.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -10,4 +11,5 @@ export const migrations = [
   { name: 'Migration20261123120000Foundation', class: Migration20261123120000Foundation },
   { name: 'Migration20261123130000Registration', class: Migration20261123130000Registration },
   { name: 'Migration20261123140000Messaging', class: Migration20261123140000Messaging },
+  { name: 'Migration20261123150000Areas', class: Migration20261123150000Areas },
 ];
