@@ -1,4 +1,6 @@
 import Router from '@koa/router';
+// Modules' rules that other modules enforce: a recorded dose keeps a beneficiary from deletion.
+import './vaccination/deletion-guard.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import type { Mode } from './kernel/config/settings.js';
 import type { AppState } from './kernel/http/state.js';

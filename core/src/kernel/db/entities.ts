@@ -7,6 +7,7 @@ import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.
 import { AreaSchema } from '../../scheduling/area.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
+import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 
 /** Every entity of every module; one tenant database holds them all. */
 export const entities = [
@@ -20,4 +21,5 @@ export const entities = [
   StaffRoleSchema,
   SmsMessageSchema,
   AreaSchema,
+  DoseRecordSchema,
 ];

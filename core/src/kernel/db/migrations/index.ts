@@ -2,6 +2,7 @@ import { Migration20261123120000Foundation } from './Migration20261123120000Foun
 import { Migration20261123130000Registration } from './Migration20261123130000Registration.js';
 import { Migration20261123140000Messaging } from './Migration20261123140000Messaging.js';
 import { Migration20261123150000Areas } from './Migration20261123150000Areas.js';
+import { Migration20261123155000Doses } from './Migration20261123155000Doses.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -12,4 +13,5 @@ export const migrations = [
   { name: 'Migration20261123130000Registration', class: Migration20261123130000Registration },
   { name: 'Migration20261123140000Messaging', class: Migration20261123140000Messaging },
   { name: 'Migration20261123150000Areas', class: Migration20261123150000Areas },
+  { name: 'Migration20261123155000Doses', class: Migration20261123155000Doses },
 ];
