@@ -13,19 +13,12 @@
  * RENIEC-style registry through the SDK's registry client; offline validation never depends on it.
  */
 import {
-  createRegistryClient,
   type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  documentVerifier,
-  type IdVerifier,
   type InvalidReason,
-  type OnlineVerificationResult,
-  type PersonClaims,
-  type PluginContext,
-  type PluginHealth,
   type PluginResources,
-  registryRequest,
+  registryDocumentVerifier,
   type ValidationResult,
 } from '@teeka/plugin-sdk';
 import { stdnum } from 'stdnum';
@@ -206,50 +199,7 @@ const RULES: DocumentRule[] = SUPPORTED_DOCUMENT_TYPES.map((code) => ({
   mask: (normalized: string) => maskPeruvian(code, normalized),
 }));
 
-function createDniPeVerifier(context: PluginContext<DniPeConfig>): IdVerifier {
-  const config = context.config;
-  const apiKey = context.secrets?.registryApiKey;
-  const registry = config?.registry?.url
-    ? createRegistryClient(context.http, {
-        url: config.registry.url,
-        timeoutMs: config.registry.timeoutMs,
-        retries: config.registry.retries,
-        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : undefined,
-        logger: context.logger,
-      })
-    : undefined;
-
-  // documentVerifier only calls this for an enabled type the registry serves (ONLINE_DOCUMENT_TYPES).
-  const askRegistry = async (documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> => {
-    try {
-      if (!registry) return { status: 'unavailable' };
-      const checked = VALIDATORS[documentType as PeDocumentType](normalized);
-      // A number that is not a DNI cannot be in the registry: no need to ask.
-      if (!checked.valid) return { status: 'not-found' };
-      return await registry.verify(registryRequest(documentType, checked.normalized, person));
-    } catch {
-      return { status: 'unavailable', retryAfterSeconds: 1 };
-    }
-  };
-
-  const verifier = documentVerifier(RULES, {
-    enabled: config?.documentTypes,
-    // verifyOnline is present only when a registry is configured.
-    verifyOnline: registry ? askRegistry : undefined,
-    online: ONLINE_DOCUMENT_TYPES,
-  });
-  return Object.assign(verifier, {
-    async health(): Promise<PluginHealth> {
-      // Offline validation always works; the registry's circuit only tells whether online checks do.
-      return { ok: true, detail: registry ? `registry circuit ${registry.state()}` : 'offline validation only' };
-    },
-    async close(): Promise<void> {
-      registry?.close();
-    },
-  });
-}
-
 export default defineIdVerifier<DniPeConfig>({
   resources,
-  create: (context) => createDniPeVerifier(context),
+  create: (context) => registryDocumentVerifier(RULES, context, { online: ONLINE_DOCUMENT_TYPES }),
 });

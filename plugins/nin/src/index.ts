@@ -9,18 +9,11 @@
  * breaker) whether the number exists and matches the person. Offline validation never depends on it.
  */
 import {
-  createRegistryClient,
   type DocumentRule,
   type DocumentType,
   defineIdVerifier,
-  documentVerifier,
-  type IdVerifier,
-  type OnlineVerificationResult,
-  type PersonClaims,
-  type PluginContext,
-  type PluginHealth,
   type PluginResources,
-  registryRequest,
+  registryDocumentVerifier,
   type ValidationResult,
 } from '@teeka/plugin-sdk';
 
@@ -99,49 +92,7 @@ export function maskNin(normalized: unknown): string {
 
 const RULES: DocumentRule[] = [{ type: DOCUMENT_TYPES.nin, validate: validateNin, mask: maskNin }];
 
-function createNinVerifier(context: PluginContext<NinConfig>): IdVerifier {
-  const config = context.config;
-  const apiKey = context.secrets?.registryApiKey;
-  const registry = config?.registry?.url
-    ? createRegistryClient(context.http, {
-        url: config.registry.url,
-        timeoutMs: config.registry.timeoutMs,
-        retries: config.registry.retries,
-        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : undefined,
-        logger: context.logger,
-      })
-    : undefined;
-
-  const askRegistry = async (documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> => {
-    try {
-      if (!registry) return { status: 'unavailable' };
-      const checked = validateNin(normalized);
-      // A number that is not a NIN cannot be in the registry: no need to ask.
-      if (!checked.valid) return { status: 'not-found' };
-      return await registry.verify(registryRequest(documentType, checked.normalized, person));
-    } catch {
-      return { status: 'unavailable', retryAfterSeconds: 1 };
-    }
-  };
-
-  const verifier = documentVerifier(RULES, {
-    enabled: config?.documentTypes,
-    // verifyOnline is present only when a registry is configured.
-    verifyOnline: registry ? askRegistry : undefined,
-    online: SUPPORTED_DOCUMENT_TYPES,
-  });
-  return Object.assign(verifier, {
-    async health(): Promise<PluginHealth> {
-      // Offline validation always works; the registry's circuit only tells whether online checks do.
-      return { ok: true, detail: registry ? `registry circuit ${registry.state()}` : 'offline validation only' };
-    },
-    async close(): Promise<void> {
-      registry?.close();
-    },
-  });
-}
-
 export default defineIdVerifier<NinConfig>({
   resources,
-  create: (context) => createNinVerifier(context),
+  create: (context) => registryDocumentVerifier(RULES, context, { online: SUPPORTED_DOCUMENT_TYPES }),
 });

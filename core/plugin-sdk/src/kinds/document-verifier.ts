@@ -1,3 +1,5 @@
+import type { PluginContext, PluginHealth } from '../context.js';
+import { createRegistryClient, registryRequest } from '../registry.js';
 import type { DocumentType, IdVerifier, OnlineVerificationResult, PersonClaims, ValidationResult } from './id-verifier.js';
 
 /** One document type a verifier understands: its description and its rules. */
@@ -61,4 +63,60 @@ export function documentVerifier(rules: readonly DocumentRule[], options: Docume
       active.has(documentType) && online.has(documentType) ? ask(documentType, normalized, person) : { status: 'unavailable' };
   }
   return verifier;
+}
+
+/** The `registry` block of a plugin config that supports online checks. */
+export interface RegistryConfig {
+  url: string;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+/**
+ * documentVerifier plus online checks through a national registry when the tenant configured one
+ * (`config.registry`), with the plugin's `registryApiKey` secret as a bearer token. A number that
+ * does not validate is `not-found` without asking; any failure is `unavailable`. health() reports
+ * the registry's circuit; offline validation never depends on it.
+ */
+export function registryDocumentVerifier(
+  rules: readonly DocumentRule[],
+  context: PluginContext<{ documentTypes?: string[]; registry?: RegistryConfig }>,
+  options: { online: readonly string[] },
+): IdVerifier {
+  const config = context.config;
+  const apiKey = context.secrets?.registryApiKey;
+  const registry = config?.registry?.url
+    ? createRegistryClient(context.http, {
+        url: config.registry.url,
+        timeoutMs: config.registry.timeoutMs,
+        retries: config.registry.retries,
+        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : undefined,
+        logger: context.logger,
+      })
+    : undefined;
+  const ruleOf = new Map(rules.map((rule) => [rule.type.code, rule]));
+  const ask = async (documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult> => {
+    try {
+      const checked = ruleOf.get(documentType)?.validate(normalized);
+      if (!registry || !checked) return { status: 'unavailable' };
+      // A number that does not validate cannot be in the registry: no need to ask.
+      if (!checked.valid) return { status: 'not-found' };
+      return await registry.verify(registryRequest(documentType, checked.normalized, person));
+    } catch {
+      return { status: 'unavailable', retryAfterSeconds: 1 };
+    }
+  };
+  const verifier = documentVerifier(rules, {
+    enabled: config?.documentTypes,
+    verifyOnline: registry ? ask : undefined,
+    online: options.online,
+  });
+  return Object.assign(verifier, {
+    async health(): Promise<PluginHealth> {
+      return { ok: true, detail: registry ? `registry circuit ${registry.state()}` : 'offline validation only' };
+    },
+    async close(): Promise<void> {
+      registry?.close();
+    },
+  });
 }
