@@ -5,9 +5,9 @@ import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
 import { OtpChallengeSchema } from '../../registration/otp-challenge.entity.js';
 import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.entity.js';
 import { AreaSchema } from '../../scheduling/area.entity.js';
+import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
-import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 
 /** Every entity of every module; one tenant database holds them all. */
 export const entities = [
