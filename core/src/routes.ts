@@ -10,6 +10,7 @@ import { citizenApiRoutes } from './registration/citizen-api.js';
 import { citizenPageRoutes } from './registration/pages.js';
 import { staffRoutes } from './registration/staff/routes.js';
 import { areaApiRoutes } from './scheduling/area-api.js';
+import { facilityApiRoutes } from './scheduling/facility-api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
@@ -21,6 +22,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     staffRoutes(),
     messagingRoutes(),
     areaApiRoutes(),
+    facilityApiRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

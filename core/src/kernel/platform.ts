@@ -5,6 +5,7 @@ import { container as globalContainer } from 'tsyringe';
 import { prepareDevelopmentTenant } from '../development.js';
 import { tenantRoutes } from '../routes.js';
 import { readAreaSeeds, upsertAreas } from '../scheduling/area-seeds.js';
+import { readFacilitySeeds, upsertFacilities } from '../scheduling/facility-seeds.js';
 import type { Settings } from './config/settings.js';
 import { type DatabaseServer, ExternalPostgres } from './db/database-server.js';
 import { EmbeddedPostgres } from './db/embedded-postgres.js';
@@ -69,9 +70,12 @@ export class Platform {
     const secrets = new SecretStore(settings.mode, paths.data);
     preflightSecrets(configs, registry, secrets);
     secrets.assertComplete();
-    // Seed data (tenants/<code>/areas.json) is checked here too, so a broken file stops start-up early.
+    // Seed data (tenants/<code>/areas.json, facilities.json) is checked here too, so a broken file stops start-up early.
     const areaSeeds = new Map(
       configs.map((config) => [config.code, readAreaSeeds(paths.tenants, paths.root, config.code, config.areas.levels)]),
+    );
+    const facilitySeeds = new Map(
+      configs.map((config) => [config.code, readFacilitySeeds(paths.tenants, paths.root, config, areaSeeds.get(config.code) ?? [])]),
     );
     const platformSite = new PlatformSite(registry, paths.root);
 
@@ -97,7 +101,12 @@ export class Platform {
         configs.map((config) => Tenant.activate(config, { settings, registry, server: database, secrets, logger, root })),
       );
       for (const tenant of active) tenants.add(tenant);
-      await Promise.all(active.map((tenant) => upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels)));
+      await Promise.all(
+        active.map(async (tenant) => {
+          await upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels);
+          await upsertFacilities(tenant.orm, facilitySeeds.get(tenant.code) ?? []); // after the areas they refer to
+        }),
+      );
       if (settings.mode === 'development') {
         for (const tenant of active) await prepareDevelopmentTenant(tenant, secrets, notice);
       }

@@ -5,6 +5,7 @@ import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
 import { OtpChallengeSchema } from '../../registration/otp-challenge.entity.js';
 import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.entity.js';
 import { AreaSchema } from '../../scheduling/area.entity.js';
+import { FacilitySchema } from '../../scheduling/facility.entity.js';
 import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
@@ -21,5 +22,6 @@ export const entities = [
   StaffRoleSchema,
   SmsMessageSchema,
   AreaSchema,
+  FacilitySchema,
   DoseRecordSchema,
 ];
