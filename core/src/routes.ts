@@ -11,6 +11,7 @@ import { citizenPageRoutes } from './registration/pages.js';
 import { staffRoutes } from './registration/staff/routes.js';
 import { areaApiRoutes } from './scheduling/area-api.js';
 import { facilityApiRoutes } from './scheduling/facility-api.js';
+import { sessionApiRoutes } from './scheduling/session-api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
@@ -23,6 +24,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     messagingRoutes(),
     areaApiRoutes(),
     facilityApiRoutes(),
+    sessionApiRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

@@ -4,8 +4,10 @@ import { AuthSessionSchema } from '../../registration/auth-session.entity.js';
 import { BeneficiarySchema } from '../../registration/beneficiary.entity.js';
 import { OtpChallengeSchema } from '../../registration/otp-challenge.entity.js';
 import { StaffRoleSchema, StaffUserSchema } from '../../registration/staff-user.entity.js';
+import { AppointmentSchema } from '../../scheduling/appointment.entity.js';
 import { AreaSchema } from '../../scheduling/area.entity.js';
 import { FacilitySchema } from '../../scheduling/facility.entity.js';
+import { SessionCapacitySchema, SessionSlotSchema, VaccinationSessionSchema } from '../../scheduling/session.entity.js';
 import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
@@ -24,4 +26,8 @@ export const entities = [
   AreaSchema,
   FacilitySchema,
   DoseRecordSchema,
+  VaccinationSessionSchema,
+  SessionCapacitySchema,
+  SessionSlotSchema,
+  AppointmentSchema,
 ];

@@ -4,6 +4,7 @@ import { Migration20261123140000Messaging } from './Migration20261123140000Messa
 import { Migration20261123150000Areas } from './Migration20261123150000Areas.js';
 import { Migration20261123155000Doses } from './Migration20261123155000Doses.js';
 import { Migration20261123160000Facilities } from './Migration20261123160000Facilities.js';
+import { Migration20261123170000Sessions } from './Migration20261123170000Sessions.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -16,4 +17,5 @@ export const migrations = [
   { name: 'Migration20261123150000Areas', class: Migration20261123150000Areas },
   { name: 'Migration20261123155000Doses', class: Migration20261123155000Doses },
   { name: 'Migration20261123160000Facilities', class: Migration20261123160000Facilities },
+  { name: 'Migration20261123170000Sessions', class: Migration20261123170000Sessions },
 ];
