@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import { container as globalContainer } from 'tsyringe';
 import { prepareDevelopmentTenant } from '../development.js';
+import { SCOPE_DIRECTORY } from '../registration/staff/scope-directory.js';
 import { tenantRoutes } from '../routes.js';
 import { readAreaSeeds, upsertAreas } from '../scheduling/area-seeds.js';
 import { readFacilitySeeds, upsertFacilities } from '../scheduling/facility-seeds.js';
+import { AreaScopeDirectory } from '../scheduling/scope-directory.js';
 import type { Settings } from './config/settings.js';
 import { type DatabaseServer, ExternalPostgres } from './db/database-server.js';
 import { EmbeddedPostgres } from './db/embedded-postgres.js';
@@ -105,6 +107,8 @@ export class Platform {
         active.map(async (tenant) => {
           await upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels);
           await upsertFacilities(tenant.orm, facilitySeeds.get(tenant.code) ?? []); // after the areas they refer to
+          // Staff scopes (a district officer's area) are answered from the areas and facilities.
+          tenant.container.registerInstance(SCOPE_DIRECTORY, new AreaScopeDirectory(tenant.orm));
         }),
       );
       if (settings.mode === 'development') {

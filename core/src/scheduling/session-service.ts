@@ -7,7 +7,7 @@ import { ForbiddenError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { Grant } from '../registration/staff/permissions.js';
 import { oversees } from '../registration/staff/permissions.js';
-import { NoAreasYet } from '../registration/staff/scope-directory.js';
+import { NoAreasYet, SCOPE_DIRECTORY, type ScopeDirectory } from '../registration/staff/scope-directory.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
 import { Facility } from './facility.entity.js';
 import { SessionCapacity, SessionSlot, VaccinationSession } from './session.entity.js';
@@ -29,7 +29,7 @@ export interface SessionView {
 type Field = { path: string; code: string };
 
 /** Roles that may create sessions: at any centre, or (facility-manager) at their own. */
-const SESSION_ROLES = new Set<Grant['role']>(['platform-operator', 'tenant-admin', 'facility-manager']);
+const SESSION_ROLES = new Set<Grant['role']>(['platform-operator', 'tenant-admin', 'district-officer', 'facility-manager']);
 
 /**
  * Creates vaccination sessions (staff) and lists them with their free places (public).
@@ -41,13 +41,14 @@ export class SessionService {
     @inject(TOKENS.EntityManager) private readonly em: EntityManager,
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(AuditLog) private readonly audit: AuditLog,
+    @inject(SCOPE_DIRECTORY, { isOptional: true }) private readonly directory: ScopeDirectory = new NoAreasYet(),
   ) {}
 
   /** All sessions or none: every one is checked first, then all are stored in one transaction. */
   async create(actor: StaffContext, inputs: NewSession[], prefix: (index: number) => string): Promise<SessionView[]> {
     const roles = actor.roles.filter((grant) => SESSION_ROLES.has(grant.role));
     for (const input of inputs) {
-      if (!(await oversees(roles, { type: 'facility', id: String(input.facilityId) }, new NoAreasYet()))) {
+      if (!(await oversees(roles, { type: 'facility', id: String(input.facilityId) }, this.directory))) {
         throw new ForbiddenError(`may not create sessions at facility ${input.facilityId}`);
       }
     }
