@@ -7,8 +7,8 @@ const addFormats: AddFormats =
   (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 /** One ajv per purpose, with defaults filled in and every error reported, not just the first. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+export function createAjv(options: { useDefaults?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: options.useDefaults ?? true, strict: false, verbose: true });
   addFormats(ajv);
   return ajv;
 }

@@ -8,8 +8,8 @@ import { ValidationError } from '../errors.js';
  * they are). Failures become a 422 problem listing each field with a stable code; the handler
  * never sees invalid input.
  */
-const ajv = createAjv();
-ajv.opts.useDefaults = false;
+// Request bodies are taken as sent: no defaults filled in behind the caller's back.
+const ajv = createAjv({ useDefaults: false });
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 const CODES: Record<string, string> = {
