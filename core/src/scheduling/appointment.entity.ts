@@ -22,6 +22,9 @@ export const AppointmentSchema = defineEntity({
     idempotencyKey: p.string().length(100).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     cancelledAt: p.datetime().nullable(),
+    /** Times the appointment was moved to another session or slot (limited per tenant). */
+    rescheduleCount: p.integer().default(0),
+    updatedAt: p.datetime().nullable(),
   },
 });
 export class Appointment extends AppointmentSchema.class {}

@@ -1,4 +1,5 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
@@ -10,10 +11,17 @@ import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
 import { Account } from '../registration/account.entity.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
-import { nextDose } from '../vaccination/dose-schedule.js';
-import { DoseService } from '../vaccination/dose-service.js';
 import { Appointment } from './appointment.entity.js';
-import { AlreadyBookedError, AppointmentNotActiveError, IdempotencyKeyReusedError, SessionFullError } from './errors.js';
+import { EligibilityService } from './eligibility.js';
+import {
+  AlreadyBookedError,
+  AppointmentNotActiveError,
+  IdempotencyKeyReusedError,
+  RescheduleLimitError,
+  SessionCancelledError,
+  SessionFullError,
+  SessionNotOpenError,
+} from './errors.js';
 import { Facility } from './facility.entity.js';
 import { SessionCapacity, SessionSlot, VaccinationSession } from './session.entity.js';
 import type { NewBooking } from './session-schemas.js';
@@ -35,6 +43,8 @@ export interface AppointmentView {
   dose: number;
   securityCode: string;
   state: string;
+  /** Times it was moved, against the tenant's `scheduling.reschedulesPerAppointment`. */
+  reschedules: number;
   createdAt: string;
   cancelledAt: string | null;
 }
@@ -42,6 +52,23 @@ export interface AppointmentView {
 export interface Booked {
   appointments: AppointmentView[];
 }
+
+/** One person's place in a booking: who, and the dose they are due for. */
+interface Seat {
+  beneficiaryId: string;
+  dose: number;
+}
+
+/** What a booking takes, stored as is in a fair opening's ticket. */
+interface SeatRequest {
+  accountId: string;
+  slotIndex: number;
+  seats: Seat[];
+  idempotencyKey?: string;
+  requestHash: string;
+}
+
+type TicketOutcome = { booked: Booked; replayed: boolean } | { error: 'session-full' | 'already-booked' };
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -56,12 +83,13 @@ interface AppointmentRow {
   dose_number: number;
   security_code: string;
   state: string;
+  reschedule_count: number;
   created_at: Date | string;
   cancelled_at: Date | string | null;
 }
 
 const APPOINTMENTS = `select a.id, b.reference_id, a.session_id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine,
-    sl.label, a.dose_number, a.security_code, a.state, a.created_at, a.cancelled_at
+    sl.label, a.dose_number, a.security_code, a.state, a.reschedule_count, a.created_at, a.cancelled_at
   from appointment a
   join beneficiary b on b.id = a.beneficiary_id
   join vaccination_session s on s.id = a.session_id
@@ -87,7 +115,7 @@ export class BookingService {
     @inject(TOKENS.Language) private readonly lng: string,
     @inject(TOKENS.Translate) private readonly t: (key: string, options?: Record<string, unknown>) => string,
     @inject(SmsDispatcher) private readonly sms: SmsDispatcher,
-    @inject(DoseService) private readonly doses: DoseService,
+    @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
 
@@ -100,93 +128,89 @@ export class BookingService {
       if (earlier) return { booked: earlier, replayed: true };
     }
 
-    const session = await this.em.findOne(VaccinationSession, { id: input.sessionId });
-    if (!session) throw new NotFoundError('no such session');
-    const label = parseSlot(input.slot)?.label;
-    const slot = label ? await this.em.findOne(SessionSlot, { sessionId: session.id, label }) : null;
-    if (!slot) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
-    const date = String(session.date);
-    const today = todayIn(this.tenant.timeZone);
-    if (date < today) throw new ValidationError('the session is over', [{ path: '/sessionId', code: 'session-closed' }]);
-
-    const offered = new Set((await this.em.find(SessionCapacity, { sessionId: session.id })).map((capacity) => capacity.doseNumber));
+    const { session, slot, today, offered } = await this.target(input.sessionId, input.slot);
     const found = await this.em.find(Beneficiary, { account: accountId, referenceId: { $in: input.beneficiaries } });
     const problems: { path: string; code: string }[] = [];
-    const chosen: { beneficiary: Beneficiary; dose: number }[] = [];
+    const seats: Seat[] = [];
+    const chosen: Beneficiary[] = [];
     for (const [index, referenceId] of input.beneficiaries.entries()) {
       const beneficiary = found.find((b) => b.referenceId === referenceId);
-      const problem = beneficiary ? await this.ineligibility(beneficiary, session, today, offered) : 'beneficiary-unknown';
+      const problem = beneficiary ? await this.eligibility.check(beneficiary, session, today, offered) : 'beneficiary-unknown';
       if (typeof problem === 'string') problems.push({ path: `/beneficiaries/${index}`, code: problem });
-      else if (beneficiary) chosen.push({ beneficiary, dose: problem.dose });
+      else if (beneficiary) {
+        seats.push({ beneficiaryId: beneficiary.id, dose: problem.dose });
+        chosen.push(beneficiary);
+      }
     }
     if (problems.length > 0) throw new ValidationError('not every beneficiary can book this session', problems);
 
+    const request: SeatRequest = { accountId, slotIndex: slot.slotIndex, seats, idempotencyKey, requestHash };
     let booked: Booked;
-    try {
-      booked = await this.em.transactional(async (em) => {
-        if (idempotencyKey) {
-          // First in the transaction: a concurrent retry with the same key waits here, then replays.
-          await em.execute(
-            `insert into booking_request (account_id, idempotency_key, request_hash, response) values (?, ?, ?, 'null'::jsonb)`,
-            [accountId, idempotencyKey, requestHash],
-            'run',
-          );
-        }
-        const perDose = new Map<number, number>();
-        for (const { dose } of chosen) perDose.set(dose, (perDose.get(dose) ?? 0) + 1);
-        // Always in dose order, then the slot: concurrent bookings lock rows in the same order.
-        for (const [dose, count] of [...perDose].sort((a, b) => a[0] - b[0])) {
-          const taken = await em.execute<{ affectedRows?: number }>(
-            `update session_capacity set online_booked = online_booked + ?
-             where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity`,
-            [count, session.id, dose, count],
-            'run',
-          );
-          if (!taken.affectedRows) throw new SessionFullError();
-        }
-        const seated = await em.execute<{ affectedRows?: number }>(
-          `update session_slot set booked = booked + ? where session_id = ? and slot_index = ? and booked + ? <= capacity`,
-          [chosen.length, session.id, slot.slotIndex, chosen.length],
-          'run',
-        );
-        if (!seated.affectedRows) throw new SessionFullError();
-        const ids = chosen.map(() => randomUUID());
-        await em.execute(
-          `insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state, idempotency_key)
-           values ${chosen.map(() => `(?, ?, ?, ?, ?, ?, ?, 'booked', ?)`).join(', ')}`,
-          chosen.flatMap(({ beneficiary, dose }, index) => [
-            ids[index],
-            beneficiary.id,
-            accountId,
-            session.id,
-            slot.slotIndex,
-            dose,
-            String(randomInt(0, 10_000)).padStart(4, '0'),
-            idempotencyKey ?? null,
-          ]),
-          'run',
-        );
-        const rows = await em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id in (${ids.map(() => '?').join(', ')})`, ids);
-        const result: Booked = { appointments: ids.map((id) => this.view(rows.find((row) => row.id === id)!)) };
-        if (idempotencyKey) {
-          await em.execute(
-            'update booking_request set response = ?::jsonb where account_id = ? and idempotency_key = ?',
-            [JSON.stringify(result), accountId, idempotencyKey],
-            'run',
-          );
-        }
-        return result;
-      });
-    } catch (error) {
-      if (idempotencyKey && isUnique(error, 'booking_request_pkey')) {
-        const earlier = await this.earlier(accountId, idempotencyKey, requestHash);
+    let replayed = false;
+    const opening = this.fairOpening(session);
+    if (opening && Date.now() < opening.closesAt) {
+      ({ booked, replayed } = await this.drawn(session.id, request, opening.closesAt));
+    } else {
+      // Just after a fair opening, the pooled requests are served before anyone who came later.
+      if (opening) await this.allocate(session.id);
+      try {
+        booked = await this.em.transactional((em) => this.take(em, session.id, request));
+      } catch (error) {
+        const earlier = await this.replayAfter(error, request);
         if (earlier) return { booked: earlier, replayed: true };
+        throw error;
       }
-      if (isUnique(error, 'appointment_active_dose_idx')) throw new AlreadyBookedError();
-      throw error;
     }
-    await this.confirm(accountId, booked, chosen, session.facilityId);
-    return { booked, replayed: false };
+    if (!replayed) await this.confirm(accountId, booked, chosen, session.facilityId);
+    return { booked, replayed };
+  }
+
+  /**
+   * Moves a booked appointment to another slot or session, for the same dose: the new place is
+   * taken with the same conditional updates as a booking and the old one given back, in one
+   * transaction, so the move happens entirely or not at all. A tenant limits how often.
+   */
+  async reschedule(accountId: string, appointmentId: string, to: { sessionId: string; slot: string }): Promise<AppointmentView> {
+    const appointment = await this.em.findOne(Appointment, { id: appointmentId, accountId });
+    if (!appointment) throw new NotFoundError('no such appointment');
+    if (appointment.state !== 'booked') throw new AppointmentNotActiveError();
+    const limit = this.tenant.scheduling.reschedulesPerAppointment;
+    if (appointment.rescheduleCount >= limit) throw new RescheduleLimitError(limit);
+    const { session, slot, today, offered } = await this.target(to.sessionId, to.slot);
+    if (session.id === appointment.sessionId && slot.slotIndex === appointment.slotIndex) return this.one(appointmentId);
+    const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: appointment.beneficiaryId });
+    const problem = await this.eligibility.check(beneficiary, session, today, offered);
+    const code = typeof problem === 'string' ? problem : problem.dose !== appointment.doseNumber ? 'dose-not-due' : undefined;
+    if (code) throw new ValidationError('the appointment cannot move to this session', [{ path: '/sessionId', code }]);
+
+    const from = { sessionId: appointment.sessionId, slotIndex: appointment.slotIndex };
+    await this.em.transactional(async (em) => {
+      const moved = await em.execute<{ affectedRows?: number }>(
+        `update appointment set session_id = ?, slot_index = ?, reschedule_count = reschedule_count + 1, updated_at = now()
+         where id = ? and state = 'booked' and session_id = ? and slot_index = ? and reschedule_count < ?`,
+        [session.id, slot.slotIndex, appointmentId, from.sessionId, from.slotIndex, limit],
+        'run',
+      );
+      // Cancelled, completed or moved by another request since it was read.
+      if (!moved.affectedRows) throw new AppointmentNotActiveError();
+      // Counters in one order (session, then slot) whichever way people move, so that two moves in
+      // opposite directions cannot deadlock.
+      if (session.id !== from.sessionId) {
+        const doseMoves = [
+          { sessionId: session.id, delta: 1 },
+          { sessionId: from.sessionId, delta: -1 },
+        ].sort((a, b) => a.sessionId.localeCompare(b.sessionId));
+        for (const move of doseMoves) await this.shiftDose(em, move.sessionId, appointment.doseNumber, move.delta);
+      }
+      const slotMoves = [
+        { sessionId: session.id, slotIndex: slot.slotIndex, delta: 1 },
+        { ...from, delta: -1 },
+      ].sort((a, b) => a.sessionId.localeCompare(b.sessionId) || a.slotIndex - b.slotIndex);
+      for (const move of slotMoves) await this.shiftSlot(em, move.sessionId, move.slotIndex, move.delta);
+    });
+    const view = await this.one(appointmentId);
+    await this.notifyMoved(accountId, [view]);
+    return view;
   }
 
   async list(accountId: string): Promise<AppointmentView[]> {
@@ -211,39 +235,198 @@ export class BookingService {
         throw new AppointmentNotActiveError();
       }
       const { session_id, slot_index, dose_number } = cancelled[0];
-      const freed = await em.execute<{ affectedRows?: number }>(
-        'update session_capacity set online_booked = online_booked - 1 where session_id = ? and dose_number = ? and online_booked >= 1',
-        [session_id, dose_number],
-        'run',
-      );
-      const unseated = await em.execute<{ affectedRows?: number }>(
-        'update session_slot set booked = booked - 1 where session_id = ? and slot_index = ? and booked >= 1',
-        [session_id, slot_index],
-        'run',
-      );
-      if (!freed.affectedRows || !unseated.affectedRows) throw new Error(`session ${session_id}: counters out of step with appointments`);
+      await this.shiftDose(em, session_id, dose_number, -1);
+      await this.shiftSlot(em, session_id, slot_index, -1);
       const [row] = await em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id = ?`, [appointmentId]);
       return this.view(row);
     });
   }
 
-  /** What stops a beneficiary from booking this session, or the dose they would book. */
-  private async ineligibility(
-    beneficiary: Beneficiary,
-    session: VaccinationSession,
-    today: string,
-    offered: Set<number>,
-  ): Promise<string | { dose: number }> {
-    const date = String(session.date);
-    const due = nextDose(await this.doses.history(beneficiary.id), this.tenant.vaccines, today);
-    if (due.status === 'complete') return 'dose-not-due';
-    if (!due.vaccines.includes(session.vaccine)) return 'vaccine-mismatch';
-    if (date < due.earliest) return 'dose-too-early';
-    if (due.latest && date > due.latest) return 'dose-too-late';
-    const age = Number(date.slice(0, 4)) - beneficiary.birthYear;
-    if (age < session.minAge || (session.maxAge != null && age > session.maxAge)) return 'age-not-eligible';
-    if (!offered.has(due.doseNumber)) return 'dose-not-offered';
-    return { dose: due.doseNumber };
+  /** The session and slot a request names, if they can be booked now. */
+  private async target(sessionId: string, slotText: string) {
+    const session = await this.em.findOne(VaccinationSession, { id: sessionId });
+    if (!session) throw new NotFoundError('no such session');
+    if (session.state === 'cancelled') throw new SessionCancelledError();
+    const label = parseSlot(slotText)?.label;
+    const slot = label ? await this.em.findOne(SessionSlot, { sessionId: session.id, label }) : null;
+    if (!slot) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
+    const today = todayIn(this.tenant.timeZone);
+    if (String(session.date) < today) throw new ValidationError('the session is over', [{ path: '/sessionId', code: 'session-closed' }]);
+    if (session.bookableFrom && session.bookableFrom.getTime() > Date.now()) {
+      throw new SessionNotOpenError(session.bookableFrom, Math.max(1, Math.ceil((session.bookableFrom.getTime() - Date.now()) / 1000)));
+    }
+    const offered = new Set((await this.em.find(SessionCapacity, { sessionId: session.id })).map((capacity) => capacity.doseNumber));
+    return { session, slot, today, offered };
+  }
+
+  /**
+   * Takes the places for a request inside a transaction: one conditional UPDATE per dose counter
+   * and one on the slot (PostgreSQL re-checks the condition on the row it locked, so no
+   * interleaving of requests or processes can exceed the capacity), then the appointment rows.
+   */
+  private async take(em: EntityManager, sessionId: string, request: SeatRequest): Promise<Booked> {
+    const { accountId, slotIndex, seats, idempotencyKey, requestHash } = request;
+    if (idempotencyKey) {
+      // First in the transaction: a concurrent retry with the same key waits here, then replays.
+      await em.execute(
+        `insert into booking_request (account_id, idempotency_key, request_hash, response) values (?, ?, ?, 'null'::jsonb)`,
+        [accountId, idempotencyKey, requestHash],
+        'run',
+      );
+    }
+    const perDose = new Map<number, number>();
+    for (const { dose } of seats) perDose.set(dose, (perDose.get(dose) ?? 0) + 1);
+    // Always in dose order, then the slot: concurrent bookings lock rows in the same order.
+    for (const [dose, count] of [...perDose].sort((a, b) => a[0] - b[0])) {
+      const taken = await em.execute<{ affectedRows?: number }>(
+        `update session_capacity set online_booked = online_booked + ?
+         where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity`,
+        [count, sessionId, dose, count],
+        'run',
+      );
+      if (!taken.affectedRows) throw new SessionFullError();
+    }
+    const seated = await em.execute<{ affectedRows?: number }>(
+      `update session_slot set booked = booked + ? where session_id = ? and slot_index = ? and booked + ? <= capacity`,
+      [seats.length, sessionId, slotIndex, seats.length],
+      'run',
+    );
+    if (!seated.affectedRows) throw new SessionFullError();
+    const ids = seats.map(() => randomUUID());
+    await em.execute(
+      `insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state, idempotency_key)
+       values ${seats.map(() => `(?, ?, ?, ?, ?, ?, ?, 'booked', ?)`).join(', ')}`,
+      seats.flatMap(({ beneficiaryId, dose }, index) => [
+        ids[index],
+        beneficiaryId,
+        accountId,
+        sessionId,
+        slotIndex,
+        dose,
+        String(randomInt(0, 10_000)).padStart(4, '0'),
+        idempotencyKey ?? null,
+      ]),
+      'run',
+    );
+    const rows = await em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id in (${ids.map(() => '?').join(', ')})`, ids);
+    const result: Booked = { appointments: ids.map((id) => this.view(rows.find((row) => row.id === id)!)) };
+    if (idempotencyKey) {
+      await em.execute(
+        'update booking_request set response = ?::jsonb where account_id = ? and idempotency_key = ?',
+        [JSON.stringify(result), accountId, idempotencyKey],
+        'run',
+      );
+    }
+    return result;
+  }
+
+  /** After a failed take: the earlier answer when it lost a race with its own retry; else the domain error. */
+  private async replayAfter(error: unknown, request: SeatRequest): Promise<Booked | undefined> {
+    if (request.idempotencyKey && isUnique(error, 'booking_request_pkey')) {
+      const earlier = await this.earlier(request.accountId, request.idempotencyKey, request.requestHash);
+      if (earlier) return earlier;
+    }
+    if (isUnique(error, 'appointment_active_dose_idx')) throw new AlreadyBookedError();
+    return undefined;
+  }
+
+  /** Gives one place back to (delta -1) or takes one from (delta +1) a session's dose counter. */
+  private async shiftDose(em: EntityManager, sessionId: string, dose: number, delta: 1 | -1 | number): Promise<void> {
+    const changed = await em.execute<{ affectedRows?: number }>(
+      delta > 0
+        ? 'update session_capacity set online_booked = online_booked + 1 where session_id = ? and dose_number = ? and online_booked < online_capacity'
+        : 'update session_capacity set online_booked = online_booked - 1 where session_id = ? and dose_number = ? and online_booked >= 1',
+      [sessionId, dose],
+      'run',
+    );
+    if (changed.affectedRows) return;
+    if (delta > 0) throw new SessionFullError();
+    throw new Error(`session ${sessionId}: counters out of step with appointments`);
+  }
+
+  private async shiftSlot(em: EntityManager, sessionId: string, slotIndex: number, delta: number): Promise<void> {
+    const changed = await em.execute<{ affectedRows?: number }>(
+      delta > 0
+        ? 'update session_slot set booked = booked + 1 where session_id = ? and slot_index = ? and booked < capacity'
+        : 'update session_slot set booked = booked - 1 where session_id = ? and slot_index = ? and booked >= 1',
+      [sessionId, slotIndex],
+      'run',
+    );
+    if (changed.affectedRows) return;
+    if (delta > 0) throw new SessionFullError();
+    throw new Error(`session ${sessionId}: counters out of step with appointments`);
+  }
+
+  /** A fair opening in force for this session: when its pool closes (epoch ms). */
+  private fairOpening(session: VaccinationSession): { closesAt: number } | undefined {
+    const { enabled, windowMs } = this.tenant.scheduling.fairOpening;
+    if (!enabled || !session.bookableFrom) return undefined;
+    const closesAt = session.bookableFrom.getTime() + windowMs;
+    // Long after the opening there is nothing left to allocate: no extra query per booking.
+    return Date.now() < closesAt + 60_000 ? { closesAt } : undefined;
+  }
+
+  /**
+   * A request in a fair opening's window: a ticket with a random draw goes into the pool (in the
+   * database, shared by every app process); when the window closes, the pool is served in draw
+   * order and this request answers with its own ticket's outcome. Arriving first gains nothing.
+   */
+  private async drawn(sessionId: string, request: SeatRequest, closesAt: number): Promise<{ booked: Booked; replayed: boolean }> {
+    const ticketId = randomUUID();
+    await this.em.execute(
+      'insert into booking_ticket (id, session_id, account_id, draw, request) values (?, ?, ?, ?, ?::jsonb)',
+      [ticketId, sessionId, request.accountId, randomInt(0, 2 ** 47) / 2 ** 47, JSON.stringify(request)],
+      'run',
+    );
+    await delay(Math.max(0, closesAt - Date.now()) + 10);
+    await this.allocate(sessionId);
+    const [row] = await this.em.execute<{ outcome: TicketOutcome | null }[]>('select outcome from booking_ticket where id = ?', [ticketId]);
+    const outcome = row?.outcome;
+    if (!outcome) throw new Error(`booking ticket ${ticketId} was not allocated`);
+    if ('booked' in outcome) return { booked: outcome.booked, replayed: outcome.replayed };
+    if (outcome.error === 'already-booked') throw new AlreadyBookedError();
+    throw new SessionFullError();
+  }
+
+  /**
+   * Serves the pending tickets of a session in draw order. One process does it (an advisory lock
+   * per session); the others wait for it and then find their outcomes. Each ticket is taken in a
+   * savepoint, so a full session or a double booking fails that ticket alone.
+   */
+  private async allocate(sessionId: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`booking-ticket:${sessionId}`]);
+      const tickets = await em.execute<{ id: string; request: SeatRequest }[]>(
+        'select id, request from booking_ticket where session_id = ? and outcome is null order by draw, id',
+        [sessionId],
+      );
+      for (const ticket of tickets) {
+        let outcome: TicketOutcome;
+        try {
+          outcome = {
+            booked: await em.transactional((inner) => this.take(inner as EntityManager, sessionId, ticket.request)),
+            replayed: false,
+          };
+        } catch (error) {
+          if (error instanceof SessionFullError) outcome = { error: 'session-full' };
+          else if (isUnique(error, 'appointment_active_dose_idx')) outcome = { error: 'already-booked' };
+          else if (ticket.request.idempotencyKey && isUnique(error, 'booking_request_pkey')) {
+            // A retry of a request served earlier (perhaps in this same loop): its first answer.
+            const [row] = await em.execute<{ response: Booked | null }[]>(
+              'select response from booking_request where account_id = ? and idempotency_key = ?',
+              [ticket.request.accountId, ticket.request.idempotencyKey],
+            );
+            outcome = row?.response ? { booked: row.response, replayed: true } : { error: 'session-full' };
+          } else throw error;
+        }
+        await em.execute('update booking_ticket set outcome = ?::jsonb where id = ?', [JSON.stringify(outcome), ticket.id], 'run');
+      }
+    });
+  }
+
+  private async one(appointmentId: string): Promise<AppointmentView> {
+    const [row] = await this.em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id = ?`, [appointmentId]);
+    return this.view(row);
   }
 
   /** The stored answer to an earlier request with this key, or undefined if there was none. */
@@ -258,7 +441,7 @@ export class BookingService {
   }
 
   /** One SMS per appointment, with its security code. A failed SMS never undoes a booking. */
-  private async confirm(accountId: string, booked: Booked, chosen: { beneficiary: Beneficiary }[], facilityId: number) {
+  private async confirm(accountId: string, booked: Booked, chosen: Beneficiary[], facilityId: number) {
     try {
       const account = await this.em.findOneOrFail(Account, { id: accountId });
       const facility = await this.em.findOne(Facility, { id: facilityId });
@@ -266,7 +449,7 @@ export class BookingService {
       const centre = facility ? (facility.names?.[this.lng] ?? facility.name) : String(facilityId);
       for (const [index, appointment] of booked.appointments.entries()) {
         const text = this.t('registration:appointment.sms', {
-          name: chosen[index].beneficiary.name,
+          name: chosen[index].name,
           code: appointment.securityCode,
           date: appointment.date,
           slot: appointment.slot,
@@ -277,6 +460,11 @@ export class BookingService {
     } catch (error) {
       this.log.error({ err: error, accountId }, 'appointment confirmation SMS not sent');
     }
+  }
+
+  private async notifyMoved(accountId: string, views: AppointmentView[]): Promise<void> {
+    void accountId;
+    void views;
   }
 
   private view(row: AppointmentRow): AppointmentView {
@@ -292,6 +480,7 @@ export class BookingService {
       dose: row.dose_number,
       securityCode: row.security_code,
       state: row.state,
+      reschedules: row.reschedule_count,
       createdAt: iso(row.created_at),
       cancelledAt: row.cancelled_at ? iso(row.cancelled_at) : null,
     };

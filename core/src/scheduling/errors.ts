@@ -27,3 +27,27 @@ export class IdempotencyKeyReusedError extends TeekaError {
     super('idempotency-key-reused', 422, 'this Idempotency-Key was used for a different request');
   }
 }
+
+/** Booking for the session opens at an announced moment that has not come yet. */
+export class SessionNotOpenError extends ConflictError {
+  constructor(
+    readonly opensAt: Date,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('session-not-open', 'booking for this session has not opened yet', { opensAt: opensAt.toISOString() });
+  }
+}
+
+/** Staff cancelled the session: nothing more can be booked or moved into it. */
+export class SessionCancelledError extends ConflictError {
+  constructor() {
+    super('session-cancelled', 'the session was cancelled');
+  }
+}
+
+/** The appointment was already moved as many times as the tenant allows. */
+export class RescheduleLimitError extends ConflictError {
+  constructor(limit: number) {
+    super('reschedule-limit', 'the appointment cannot be moved again', { limit });
+  }
+}

@@ -1,15 +1,42 @@
 import Router from '@koa/router';
 import type { Next } from 'koa';
-import { NotFoundError } from '../kernel/errors.js';
+import { TOKENS } from '../kernel/di/tokens.js';
+import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { requireCitizen, requireStaff } from '../registration/auth.js';
 import { currentStaff } from '../registration/staff/staff-context.js';
+import { AvailabilityService, type CentreAvailability, type Fresh } from './availability-service.js';
 import { BookingService } from './booking-service.js';
-import { IdempotencyKey, NewBooking, NewSession, NewSessions, SessionListQuery } from './session-schemas.js';
+import {
+  AvailabilityQuery,
+  IdempotencyKey,
+  NewBooking,
+  NewSession,
+  NewSessions,
+  Reschedule,
+  SessionCancellation,
+  SessionListQuery,
+  SessionMove,
+} from './session-schemas.js';
 import { SessionService } from './session-service.js';
+import { isIsoDate, todayIn } from './slots.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Public and shared, fresh for what is left of the cache lifetime; `Age` says how old the answer is. */
+function freshness(ctx: AppContext, computedAt: number, lifetimeSeconds: number): void {
+  const age = Math.max(0, Math.floor((Date.now() - computedAt) / 1000));
+  if (lifetimeSeconds === 0) {
+    ctx.set('Cache-Control', 'no-cache');
+    return;
+  }
+  ctx.set('Cache-Control', `public, max-age=${Math.max(0, lifetimeSeconds - age)}`);
+  ctx.set('Age', String(age));
+  ctx.vary('Accept-Language');
+  ctx.vary('Cookie');
+}
 
 async function noStore(ctx: AppContext, next: Next): Promise<void> {
   ctx.set('Cache-Control', 'no-store');
@@ -40,9 +67,73 @@ export function sessionApiRoutes(): Router<AppState> {
     ctx.body = { sessions: await sessions(ctx).create(actor, body, (index) => `/${index}`) };
   });
 
-  // Free places change with every booking: never cached.
+  router.post('/staff/sessions/:id/cancel', noStore, requireStaff(), async (ctx) => {
+    if (!Uuid.test(ctx.params.id)) throw new NotFoundError('no such session');
+    const actor = await currentStaff(ctx);
+    const body = validate(SessionCancellation, ctx.request.body ?? {});
+    const { session, cancelled } = await sessions(ctx).cancel(actor, ctx.params.id, body.reason);
+    ctx.body = { session, cancelledAppointments: cancelled.length };
+  });
+
+  router.post('/staff/sessions/:id/move', noStore, requireStaff(), async (ctx) => {
+    if (!Uuid.test(ctx.params.id)) throw new NotFoundError('no such session');
+    const actor = await currentStaff(ctx);
+    const body = validate(SessionMove, ctx.request.body);
+    const { session, moved, cancelled } = await sessions(ctx).move(actor, ctx.params.id, body.date, body.reason);
+    ctx.body = { session, movedAppointments: moved.length, cancelledAppointments: cancelled.length };
+  });
+
+  /**
+   * Centres with their sessions over a calendar window (7 days by default). Answers come from a
+   * short per-tenant cache: `Cache-Control: max-age` says how much longer this one stays fresh and
+   * `Age` how old it is, so clients and proxies never need to guess.
+   */
+  router.get('/availability', async (ctx) => {
+    const query = validate(AvailabilityQuery, { ...ctx.query });
+    const near = query.lat !== undefined || query.long !== undefined || query.radiusKm !== undefined;
+    const searches = [query.area, query.postalCode, query.facility].filter((q) => q !== undefined).length + (near ? 1 : 0);
+    if (searches !== 1) {
+      throw new ValidationError('search by exactly one of area, postalCode, facility or lat and long', [{ path: '/', code: 'choice' }]);
+    }
+    const tenant = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig);
+    if (query.from !== undefined && !isIsoDate(query.from)) throw new ValidationError('not a date', [{ path: '/from', code: 'format' }]);
+    const from = query.from ?? todayIn(tenant.timeZone);
+    const days = query.days === undefined ? 7 : Number(query.days);
+    const service = tenantScope(ctx).container.resolve(AvailabilityService);
+    let answer: Fresh<CentreAvailability[]>;
+    if (query.area !== undefined) {
+      const [level, id] = query.area.split(':');
+      answer = await service.fresh.byArea(level, Number(id), from, days);
+    } else if (query.postalCode !== undefined) {
+      answer = await service.fresh.byPostalCode(query.postalCode, from, days);
+    } else if (query.facility !== undefined) {
+      const one = await service.fresh.byCentre(Number(query.facility), from, days);
+      if (!one.value) throw new NotFoundError('no such facility');
+      answer = { value: [one.value], computedAt: one.computedAt };
+    } else {
+      const missing = (['lat', 'long'] as const).filter((name) => query[name] === undefined);
+      if (missing.length > 0) {
+        throw new ValidationError(
+          'a search near a point needs lat and long',
+          missing.map((name) => ({ path: `/${name}`, code: 'required' })),
+        );
+      }
+      answer = await service.fresh.near(
+        Number(query.lat),
+        Number(query.long),
+        query.radiusKm === undefined ? undefined : Number(query.radiusKm),
+        from,
+        days,
+      );
+    }
+    freshness(ctx, answer.computedAt, tenant.scheduling.availabilityCacheSeconds);
+    ctx.body = { from, days, centres: answer.value };
+  });
+
+  // Free places at one centre on one day, exact: read just before booking, never cached.
   router.get('/sessions', noStore, async (ctx) => {
     const query = validate(SessionListQuery, { ...ctx.query });
+    if (!isIsoDate(query.date)) throw new ValidationError('not a date', [{ path: '/date', code: 'format' }]);
     ctx.body = { sessions: await sessions(ctx).list(Number(query.facility), query.date) };
   });
 
@@ -54,6 +145,12 @@ export function sessionApiRoutes(): Router<AppState> {
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.status = 201;
     ctx.body = booked;
+  });
+
+  router.post('/appointments/:id/reschedule', noStore, requireCitizen(), async (ctx) => {
+    if (!Uuid.test(ctx.params.id)) throw new NotFoundError('no such appointment');
+    const body = validate(Reschedule, ctx.request.body);
+    ctx.body = await bookings(ctx).reschedule(ctx.state.citizen!.accountId, ctx.params.id, body);
   });
 
   router.get('/appointments', noStore, requireCitizen(), async (ctx) => {

@@ -3,16 +3,20 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog } from '../kernel/audit/audit-log.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { ForbiddenError, ValidationError } from '../kernel/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { Beneficiary } from '../registration/beneficiary.entity.js';
 import type { Grant } from '../registration/staff/permissions.js';
 import { oversees } from '../registration/staff/permissions.js';
 import { NoAreasYet, SCOPE_DIRECTORY, type ScopeDirectory } from '../registration/staff/scope-directory.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
+import { Appointment } from './appointment.entity.js';
+import { EligibilityService } from './eligibility.js';
+import { SessionCancelledError } from './errors.js';
 import { Facility } from './facility.entity.js';
 import { SessionCapacity, SessionSlot, VaccinationSession } from './session.entity.js';
 import type { NewSession } from './session-schemas.js';
-import { evenSplit, minutesOf, type ParsedSlot, parseSlot, todayIn } from './slots.js';
+import { evenSplit, isIsoDate, minutesOf, type ParsedSlot, parseSlot, todayIn } from './slots.js';
 
 export interface SessionView {
   id: string;
@@ -23,6 +27,9 @@ export interface SessionView {
   maxAge: number | null;
   /** Per dose number: online places still free, and the walk-in places. */
   doses: { dose: number; onlineCapacity: number; available: number; walkin: number }[];
+  state: 'active' | 'cancelled';
+  /** When booking opens, if announced (ISO 8601); null: open. */
+  bookableFrom: string | null;
   slots: { label: string; capacity: number; available: number }[];
 }
 
@@ -41,6 +48,7 @@ export class SessionService {
     @inject(TOKENS.EntityManager) private readonly em: EntityManager,
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(AuditLog) private readonly audit: AuditLog,
+    @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(SCOPE_DIRECTORY, { isOptional: true }) private readonly directory: ScopeDirectory = new NoAreasYet(),
   ) {}
 
@@ -70,6 +78,8 @@ export class SessionService {
         vaccine: input.vaccine,
         minAge: input.minAge,
         maxAge: input.maxAge ?? null,
+        state: 'active',
+        bookableFrom: input.opensAt ? new Date(input.opensAt) : null,
         createdBy: actor.user.id,
         createdAt: new Date(),
       }),
@@ -104,7 +114,7 @@ export class SessionService {
           targetId: session.id,
           details: { facilityId: input.facilityId, date: input.date, vaccine: input.vaccine, doses: input.capacities.map((c) => c.dose) },
         });
-        views.push(this.view(session, capacities, slotRows));
+        views.push(sessionView(session, capacities, slotRows));
       }
       await em.flush();
       await em.commit();
@@ -115,20 +125,171 @@ export class SessionService {
     return views;
   }
 
+  /**
+   * Cancels a session: nothing more can be booked in it, and its booked appointments are cancelled
+   * with it in the same transaction (their places counted back to zero). Answers the appointments
+   * cancelled, for the caller to tell each person.
+   */
+  async cancel(actor: StaffContext, sessionId: string, reason?: string): Promise<{ session: SessionView; cancelled: string[] }> {
+    const session = await this.managed(actor, sessionId);
+    const cancelled = await this.inTransaction(async (em) => {
+      const changed = await em.execute<{ affectedRows?: number }>(
+        `update vaccination_session set state = 'cancelled', cancelled_at = now() where id = ? and state = 'active'`,
+        [session.id],
+        'run',
+      );
+      if (!changed.affectedRows) throw new SessionCancelledError();
+      const rows = await em.execute<{ id: string }[]>(
+        `update appointment set state = 'cancelled', cancelled_at = now() where session_id = ? and state = 'booked' returning id`,
+        [session.id],
+      );
+      await em.execute('update session_capacity set online_booked = 0 where session_id = ?', [session.id], 'run');
+      await em.execute('update session_slot set booked = 0 where session_id = ?', [session.id], 'run');
+      this.audit.record({
+        actorType: 'staff',
+        actorId: actor.user.id,
+        action: 'session.cancel',
+        targetType: 'session',
+        targetId: session.id,
+        details: { appointments: rows.length, ...(reason ? { reason } : {}) },
+      });
+      return rows.map((row) => row.id);
+    });
+    await this.noticesPending.cancelled(cancelled, 'session-cancelled');
+    return { session: await this.one(session.id), cancelled };
+  }
+
+  /**
+   * Moves a session to another day. Its appointments move with it, but a person for whom the new
+   * day breaks the rules (a second dose that would now come too early or too late, an age limit)
+   * has the appointment cancelled instead; both are told by SMS.
+   */
+  async move(
+    actor: StaffContext,
+    sessionId: string,
+    date: string,
+    reason?: string,
+  ): Promise<{ session: SessionView; moved: string[]; cancelled: string[] }> {
+    const session = await this.managed(actor, sessionId);
+    if (session.state === 'cancelled') throw new SessionCancelledError();
+    const today = todayIn(this.tenant.timeZone);
+    if (!isIsoDate(date)) throw new ValidationError('not a date', [{ path: '/date', code: 'format' }]);
+    if (date < today) throw new ValidationError('the day is past', [{ path: '/date', code: 'date-past' }]);
+    const from = String(session.date);
+    if (date === from) return { session: await this.one(session.id), moved: [], cancelled: [] };
+
+    const booked = await this.em.find(Appointment, { sessionId: session.id, state: 'booked' });
+    const offered = new Set((await this.em.find(SessionCapacity, { sessionId: session.id })).map((c) => c.doseNumber));
+    const atNewDate = Object.assign(Object.create(Object.getPrototypeOf(session)) as VaccinationSession, session, { date });
+    const keep: string[] = [];
+    const drop: Appointment[] = [];
+    for (const appointment of booked) {
+      const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: appointment.beneficiaryId });
+      const fits = await this.eligibility.check(beneficiary, atNewDate, today, offered);
+      if (typeof fits !== 'string' && fits.dose === appointment.doseNumber) keep.push(appointment.id);
+      else drop.push(appointment);
+    }
+    await this.inTransaction(async (em) => {
+      const changed = await em.execute<{ affectedRows?: number }>(
+        `update vaccination_session set date = ? where id = ? and state = 'active' and date = ?`,
+        [date, session.id, from],
+        'run',
+      );
+      if (!changed.affectedRows) throw new SessionCancelledError();
+      for (const appointment of drop) {
+        const gone = await em.execute<{ affectedRows?: number }>(
+          `update appointment set state = 'cancelled', cancelled_at = now() where id = ? and state = 'booked'`,
+          [appointment.id],
+          'run',
+        );
+        if (!gone.affectedRows) continue;
+        await em.execute(
+          'update session_capacity set online_booked = online_booked - 1 where session_id = ? and dose_number = ?',
+          [session.id, appointment.doseNumber],
+          'run',
+        );
+        await em.execute(
+          'update session_slot set booked = booked - 1 where session_id = ? and slot_index = ?',
+          [session.id, appointment.slotIndex],
+          'run',
+        );
+      }
+      this.audit.record({
+        actorType: 'staff',
+        actorId: actor.user.id,
+        action: 'session.move',
+        targetType: 'session',
+        targetId: session.id,
+        details: { from, to: date, moved: keep.length, cancelled: drop.length, ...(reason ? { reason } : {}) },
+      });
+    });
+    const cancelled = drop.map((a) => a.id);
+    await this.noticesPending.moved(keep);
+    await this.noticesPending.cancelled(cancelled, 'session-cancelled');
+    return { session: await this.one(session.id), moved: keep, cancelled };
+  }
+
+  // INTEGRATION: replaced by AppointmentNotices once the job queue lands.
+  private readonly noticesPending = { cancelled: async (_ids: string[], _why: string) => {}, moved: async (_ids: string[]) => {} };
+
+  /**
+   * Runs `work` in a transaction on the request's own entity manager, so that what it persists
+   * besides its SQL (the audit entries) is flushed and committed with it.
+   */
+  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    await this.em.begin();
+    try {
+      const result = await work(this.em);
+      await this.em.flush();
+      await this.em.commit();
+      return result;
+    } catch (error) {
+      await this.em.rollback();
+      throw error;
+    }
+  }
+
+  /** A session the actor may manage (its centre within their grants), or a 404/403. */
+  private async managed(actor: StaffContext, sessionId: string): Promise<VaccinationSession> {
+    const session = await this.em.findOne(VaccinationSession, { id: sessionId }, { refresh: true });
+    if (!session) throw new NotFoundError('no such session');
+    const roles = actor.roles.filter((grant) => SESSION_ROLES.has(grant.role));
+    if (!(await oversees(roles, { type: 'facility', id: String(session.facilityId) }, this.directory))) {
+      throw new ForbiddenError(`may not manage sessions at facility ${session.facilityId}`);
+    }
+    return session;
+  }
+
+  private async one(sessionId: string): Promise<SessionView> {
+    const session = await this.em.findOneOrFail(VaccinationSession, { id: sessionId }, { refresh: true });
+    const capacities = await this.em.find(SessionCapacity, { sessionId }, { refresh: true });
+    const slots = await this.em.find(SessionSlot, { sessionId }, { refresh: true });
+    return sessionView(session, capacities, slots);
+  }
+
   /** Sessions at a centre on a day, with what is still free. */
   async list(facilityId: number, date: string): Promise<SessionView[]> {
-    const sessions = await this.em.find(VaccinationSession, { facilityId, date }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.between([facilityId], date, date);
+  }
+
+  /**
+   * Sessions at any of these centres from `from` to `to` (inclusive), by date then creation: three
+   * index-backed queries (sessions by (facility_id, date), then their capacities and slots by key).
+   */
+  async between(facilityIds: number[], from: string, to: string): Promise<SessionView[]> {
+    if (facilityIds.length === 0) return [];
+    const sessions = await this.em.find(
+      VaccinationSession,
+      { facilityId: { $in: facilityIds }, date: { $gte: from, $lte: to }, state: 'active' },
+      { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' } },
+    );
     if (sessions.length === 0) return [];
     const ids = sessions.map((s) => s.id);
     const capacities = await this.em.find(SessionCapacity, { sessionId: { $in: ids } }, { orderBy: { doseNumber: 'asc' } });
     const slots = await this.em.find(SessionSlot, { sessionId: { $in: ids } }, { orderBy: { slotIndex: 'asc' } });
-    return sessions.map((session) =>
-      this.view(
-        session,
-        capacities.filter((c) => c.sessionId === session.id),
-        slots.filter((s) => s.sessionId === session.id),
-      ),
-    );
+    const capacitiesOf = Map.groupBy(capacities, (c) => c.sessionId);
+    const slotsOf = Map.groupBy(slots, (s) => s.sessionId);
+    return sessions.map((session) => sessionView(session, capacitiesOf.get(session.id) ?? [], slotsOf.get(session.id) ?? []));
   }
 
   private check(
@@ -140,12 +301,8 @@ export class SessionService {
     const problem = (path: string, code: string) => problems.push({ path: `${at}${path}`, code });
     if (!facility?.active) problem('/facilityId', 'facility-unknown');
     const today = todayIn(this.tenant.timeZone);
-    if (
-      Number.isNaN(Date.parse(`${input.date}T00:00:00Z`)) ||
-      new Date(`${input.date}T00:00:00Z`).toISOString().slice(0, 10) !== input.date
-    ) {
-      problem('/date', 'format');
-    } else if (input.date < today) problem('/date', 'date-past');
+    if (!isIsoDate(input.date)) problem('/date', 'format');
+    else if (input.date < today) problem('/date', 'date-past');
     const vaccine = this.tenant.vaccines.find((v) => v.code === input.vaccine);
     if (!vaccine) problem('/vaccine', 'choice');
     else if (input.minAge < (vaccine.minAgeYears ?? 0)) problem('/minAge', 'age-below-vaccine');
@@ -174,26 +331,29 @@ export class SessionService {
     }
     return { slots, slotCapacities };
   }
+}
 
-  private view(session: VaccinationSession, capacities: SessionCapacity[], slots: SessionSlot[]): SessionView {
-    return {
-      id: session.id,
-      facilityId: session.facilityId,
-      date: String(session.date),
-      vaccine: session.vaccine,
-      minAge: session.minAge,
-      maxAge: session.maxAge ?? null,
-      doses: [...capacities]
-        .sort((a, b) => a.doseNumber - b.doseNumber)
-        .map((c) => ({
-          dose: c.doseNumber,
-          onlineCapacity: c.onlineCapacity,
-          available: c.onlineCapacity - c.onlineBooked,
-          walkin: c.walkinCapacity - c.walkinUsed,
-        })),
-      slots: [...slots]
-        .sort((a, b) => a.slotIndex - b.slotIndex)
-        .map((s) => ({ label: s.label, capacity: s.capacity, available: s.capacity - s.booked })),
-    };
-  }
+/** A session as the API shows it, from its rows. */
+export function sessionView(session: VaccinationSession, capacities: SessionCapacity[], slots: SessionSlot[]): SessionView {
+  return {
+    id: session.id,
+    facilityId: session.facilityId,
+    date: String(session.date),
+    vaccine: session.vaccine,
+    minAge: session.minAge,
+    maxAge: session.maxAge ?? null,
+    state: session.state,
+    bookableFrom: session.bookableFrom ? new Date(session.bookableFrom).toISOString() : null,
+    doses: [...capacities]
+      .sort((a, b) => a.doseNumber - b.doseNumber)
+      .map((c) => ({
+        dose: c.doseNumber,
+        onlineCapacity: c.onlineCapacity,
+        available: c.onlineCapacity - c.onlineBooked,
+        walkin: c.walkinCapacity - c.walkinUsed,
+      })),
+    slots: [...slots]
+      .sort((a, b) => a.slotIndex - b.slotIndex)
+      .map((s) => ({ label: s.label, capacity: s.capacity, available: s.capacity - s.booked })),
+  };
 }

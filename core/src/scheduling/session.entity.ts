@@ -12,6 +12,11 @@ export const VaccinationSessionSchema = defineEntity({
     vaccine: p.string().length(40),
     minAge: p.integer(),
     maxAge: p.integer().nullable(),
+    /** `cancelled` by staff: no bookings, its appointments cancelled with it. */
+    state: p.string().length(10).$type<'active' | 'cancelled'>().default('active'),
+    cancelledAt: p.datetime().nullable(),
+    /** When booking opens (announced openings); null: bookable now. */
+    bookableFrom: p.datetime().nullable(),
     createdBy: p.uuid().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

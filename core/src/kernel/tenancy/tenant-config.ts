@@ -34,6 +34,8 @@ export interface EligibilityPhase {
   name: string;
   minAgeYears: number;
   maxAgeYears?: number;
+  /** Only for people who declared a comorbidity. */
+  requiresComorbidity: boolean;
   opensOn: string;
 }
 
@@ -94,6 +96,12 @@ export interface TenantConfig {
       otpPerIpPerHour: number;
       publicApiPerIpPer5Minutes: number;
     };
+  };
+  scheduling: {
+    /** How old an availability answer may be, in seconds; 0 turns caching off. */
+    availabilityCacheSeconds: number;
+    reschedulesPerAppointment: number;
+    fairOpening: { enabled: boolean; windowMs: number };
   };
   registration: {
     consentVersion: string;

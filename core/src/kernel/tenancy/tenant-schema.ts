@@ -146,6 +146,8 @@ export const tenantSchema = {
               name: { type: 'string' },
               minAgeYears: { type: 'integer', minimum: 0 },
               maxAgeYears: { type: 'integer', minimum: 0 },
+              /** Only people who declared one of the tenant's comorbidities (45+ with comorbidities). */
+              requiresComorbidity: { type: 'boolean', default: false },
               opensOn: { type: 'string', format: 'date' },
             },
           },
@@ -200,6 +202,30 @@ export const tenantSchema = {
             otpPerNumberPerHour: { ...positiveInt, default: 10 },
             otpPerIpPerHour: { ...positiveInt, default: 100 },
             publicApiPerIpPer5Minutes: { ...positiveInt, default: 100 },
+          },
+        },
+      },
+    },
+    scheduling: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** How old an availability answer (centres and free places) may be; 0 turns caching off. */
+        availabilityCacheSeconds: { type: 'integer', minimum: 0, maximum: 300, default: 10 },
+        /** How many times one appointment may be moved to another session or slot. */
+        reschedulesPerAppointment: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
+        /**
+         * Fair openings: booking requests for a session that arrive within `windowMs` of the moment
+         * it opens (its `bookableFrom`) are pooled and served in random order when the window closes.
+         */
+        fairOpening: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false },
+            windowMs: { type: 'integer', minimum: 100, maximum: 5000, default: 3000 },
           },
         },
       },

@@ -5,6 +5,7 @@ import { Migration20261123150000Areas } from './Migration20261123150000Areas.js'
 import { Migration20261123155000Doses } from './Migration20261123155000Doses.js';
 import { Migration20261123160000Facilities } from './Migration20261123160000Facilities.js';
 import { Migration20261123170000Sessions } from './Migration20261123170000Sessions.js';
+import { Migration20261123180000Rescheduling } from './Migration20261123180000Rescheduling.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -18,4 +19,5 @@ export const migrations = [
   { name: 'Migration20261123155000Doses', class: Migration20261123155000Doses },
   { name: 'Migration20261123160000Facilities', class: Migration20261123160000Facilities },
   { name: 'Migration20261123170000Sessions', class: Migration20261123170000Sessions },
+  { name: 'Migration20261123180000Rescheduling', class: Migration20261123180000Rescheduling },
 ];

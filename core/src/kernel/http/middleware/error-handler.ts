@@ -20,10 +20,9 @@ export function errorHandler() {
       ctx.status = problem.status;
       // The rest of an oversized body was never read: this connection cannot carry another request.
       if (problem.status === 413) ctx.set('Connection', 'close');
-      if (problem.status === 429 || problem.status === 503) {
-        const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
-        if (retryAfter) ctx.set('Retry-After', String(retryAfter));
-      }
+      // Limits, outages and a session that opens later all say when trying again makes sense.
+      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retryAfter) ctx.set('Retry-After', String(retryAfter));
       // Before the site and language are known (a failure in the resolver), English suffices.
       ctx.state.t ??= (key: string) => key;
       if (isApiRequest(ctx) || !ctx.state.site || ctx.accepts('html', 'json') === 'json') {
