@@ -25,6 +25,8 @@ export const AppointmentSchema = defineEntity({
     /** Times the appointment was moved to another session or slot (limited per tenant). */
     rescheduleCount: p.integer().default(0),
     updatedAt: p.datetime().nullable(),
+    /** Why the dose is booked before its usual interval (a tenant-defined reason such as `travel`). */
+    intervalException: p.string().length(40).nullable(),
   },
 });
 export class Appointment extends AppointmentSchema.class {}

@@ -45,6 +45,8 @@ export interface AppointmentView {
   state: string;
   /** Times it was moved, against the tenant's `scheduling.reschedulesPerAppointment`. */
   reschedules: number;
+  /** Booked before the usual interval for this reason (`travel`), or null. */
+  intervalException: string | null;
   createdAt: string;
   cancelledAt: string | null;
 }
@@ -57,6 +59,8 @@ export interface Booked {
 interface Seat {
   beneficiaryId: string;
   dose: number;
+  /** The reason a dose is booked before its usual interval (travel), shown at the centre. */
+  exception?: string;
 }
 
 /** What a booking takes, stored as is in a fair opening's ticket. */
@@ -84,12 +88,13 @@ interface AppointmentRow {
   security_code: string;
   state: string;
   reschedule_count: number;
+  interval_exception: string | null;
   created_at: Date | string;
   cancelled_at: Date | string | null;
 }
 
 const APPOINTMENTS = `select a.id, b.reference_id, a.session_id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine,
-    sl.label, a.dose_number, a.security_code, a.state, a.reschedule_count, a.created_at, a.cancelled_at
+    sl.label, a.dose_number, a.security_code, a.state, a.reschedule_count, a.interval_exception, a.created_at, a.cancelled_at
   from appointment a
   join beneficiary b on b.id = a.beneficiary_id
   join vaccination_session s on s.id = a.session_id
@@ -121,7 +126,7 @@ export class BookingService {
 
   async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.sessionId, input.slot, input.beneficiaries]))
+      .update(JSON.stringify([input.sessionId, input.slot, input.beneficiaries, input.intervalException ?? null]))
       .digest('hex');
     if (idempotencyKey) {
       const earlier = await this.earlier(accountId, idempotencyKey, requestHash);
@@ -135,10 +140,12 @@ export class BookingService {
     const chosen: Beneficiary[] = [];
     for (const [index, referenceId] of input.beneficiaries.entries()) {
       const beneficiary = found.find((b) => b.referenceId === referenceId);
-      const problem = beneficiary ? await this.eligibility.check(beneficiary, session, today, offered) : 'beneficiary-unknown';
+      const problem = beneficiary
+        ? await this.eligibility.check(beneficiary, session, today, offered, input.intervalException)
+        : 'beneficiary-unknown';
       if (typeof problem === 'string') problems.push({ path: `/beneficiaries/${index}`, code: problem });
       else if (beneficiary) {
-        seats.push({ beneficiaryId: beneficiary.id, dose: problem.dose });
+        seats.push({ beneficiaryId: beneficiary.id, dose: problem.dose, ...(problem.exception ? { exception: problem.exception } : {}) });
         chosen.push(beneficiary);
       }
     }
@@ -179,7 +186,7 @@ export class BookingService {
     const { session, slot, today, offered } = await this.target(to.sessionId, to.slot);
     if (session.id === appointment.sessionId && slot.slotIndex === appointment.slotIndex) return this.one(appointmentId);
     const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: appointment.beneficiaryId });
-    const problem = await this.eligibility.check(beneficiary, session, today, offered);
+    const problem = await this.eligibility.check(beneficiary, session, today, offered, appointment.intervalException ?? undefined);
     const code = typeof problem === 'string' ? problem : problem.dose !== appointment.doseNumber ? 'dose-not-due' : undefined;
     if (code) throw new ValidationError('the appointment cannot move to this session', [{ path: '/sessionId', code }]);
 
@@ -294,9 +301,10 @@ export class BookingService {
     if (!seated.affectedRows) throw new SessionFullError();
     const ids = seats.map(() => randomUUID());
     await em.execute(
-      `insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state, idempotency_key)
-       values ${seats.map(() => `(?, ?, ?, ?, ?, ?, ?, 'booked', ?)`).join(', ')}`,
-      seats.flatMap(({ beneficiaryId, dose }, index) => [
+      `insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state, idempotency_key,
+         interval_exception)
+       values ${seats.map(() => `(?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`).join(', ')}`,
+      seats.flatMap(({ beneficiaryId, dose, exception }, index) => [
         ids[index],
         beneficiaryId,
         accountId,
@@ -305,6 +313,7 @@ export class BookingService {
         dose,
         String(randomInt(0, 10_000)).padStart(4, '0'),
         idempotencyKey ?? null,
+        exception ?? null,
       ]),
       'run',
     );
@@ -481,6 +490,7 @@ export class BookingService {
       securityCode: row.security_code,
       state: row.state,
       reschedules: row.reschedule_count,
+      intervalException: row.interval_exception,
       createdAt: iso(row.created_at),
       cancelledAt: row.cancelled_at ? iso(row.cancelled_at) : null,
     };

@@ -3,7 +3,7 @@ import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { EligibilityPhase, TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { Beneficiary } from '../registration/beneficiary.entity.js';
-import { nextDose } from '../vaccination/dose-schedule.js';
+import { addDays, type GivenDose, nextDose } from '../vaccination/dose-schedule.js';
 import { DoseService } from '../vaccination/dose-service.js';
 import type { VaccinationSession } from './session.entity.js';
 
@@ -50,12 +50,22 @@ export class EligibilityService {
     session: VaccinationSession,
     today: string,
     offered: Set<number>,
-  ): Promise<string | { dose: number }> {
+    exception?: string,
+  ): Promise<string | { dose: number; exception?: string }> {
     const date = String(session.date);
-    const due = nextDose(await this.doses.history(beneficiary.id), this.tenant.vaccines, today);
+    const history = await this.doses.history(beneficiary.id);
+    const due = nextDose(history, this.tenant.vaccines, today);
     if (due.status === 'complete') return 'dose-not-due';
     if (!due.vaccines.includes(session.vaccine)) return 'vaccine-mismatch';
-    if (date < due.earliest) return 'dose-too-early';
+    let excepted: string | undefined;
+    if (date < due.earliest) {
+      // An exception (travel) allows the dose earlier, from its own minimum after the last dose.
+      const last = history.reduce<GivenDose | undefined>((a, b) => (a && a.doseNumber > b.doseNumber ? a : b), undefined);
+      const interval = this.tenant.vaccines.find((v) => v.code === session.vaccine)?.intervals.find((i) => i.dose === due.doseNumber);
+      const allowed = interval?.exceptions?.find((e) => e.reason === exception);
+      if (!exception || !allowed || !last || date < addDays(last.givenOn, allowed.minDays)) return 'dose-too-early';
+      excepted = allowed.reason;
+    }
     if (due.latest && date > due.latest) return 'dose-too-late';
     const age = Number(date.slice(0, 4)) - beneficiary.birthYear;
     if (age < session.minAge || (session.maxAge != null && age > session.maxAge)) return 'age-not-eligible';
@@ -64,7 +74,7 @@ export class EligibilityService {
       return 'phase-not-open';
     }
     if (!offered.has(due.doseNumber)) return 'dose-not-offered';
-    return { dose: due.doseNumber };
+    return excepted ? { dose: due.doseNumber, exception: excepted } : { dose: due.doseNumber };
   }
 
   private hasComorbidity(beneficiary: Beneficiary): boolean {

@@ -49,6 +49,8 @@ export const NewBooking = Type.Object(
     /** The slot's label, as the session lists it ("09:00AM-11:00AM"). */
     slot: Type.String({ minLength: 1, maxLength: 40 }),
     beneficiaries: Type.Array(Type.String({ pattern: '^[1-9][0-9]{13}$' }), { minItems: 1, maxItems: 10, uniqueItems: true }),
+    /** A reason the tenant accepts for a dose before its usual interval (`travel`); checked at the centre. */
+    intervalException: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' })),
   },
   { additionalProperties: false },
 );

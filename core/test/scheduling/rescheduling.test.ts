@@ -338,3 +338,23 @@ test('the demo tenant books children into the sessions their phase opened: a 12-
   const child = await book(family, session.id, SLOTS[0], [family.beneficiaries[0].referenceId]);
   t.is(child.length, 1);
 });
+
+test('an earlier second dose for travel: allowed from the exception minimum with the reason, recorded on the appointment', async (t) => {
+  const [traveller, tooSoon] = await makeCitizens(app, 'in', [[1990], [1991]]);
+  await recordDose(traveller.beneficiaries[0].id, 'covishield', 1, dayFromToday(app, 'in', -10)); // 84 days → day 74; travel 28 → day 18
+  await recordDose(tooSoon.beneficiaries[0].id, 'covishield', 1, dayFromToday(app, 'in', 10)); // travel allows day 38 at the earliest
+  const session = await createSession({ date: dayFromToday(app, 'in', 36) });
+  const ask = (citizen: TestCitizen, intervalException?: string) =>
+    app.request(HOST, '/api/v1/appointments', {
+      method: 'POST',
+      headers: bearer(citizen.token),
+      body: { sessionId: session.id, slot: SLOTS[0], beneficiaries: [citizen.beneficiaries[0].referenceId], intervalException },
+    });
+  const codes = async (response: Awaited<ReturnType<typeof ask>>) => response.json().errors.map((e: { code: string }) => e.code);
+  t.deepEqual(await codes(await ask(traveller)), ['dose-too-early'], 'without a reason: the usual 84 days');
+  t.deepEqual(await codes(await ask(traveller, 'holiday')), ['dose-too-early'], 'a reason the tenant does not accept');
+  t.deepEqual(await codes(await ask(tooSoon, 'travel')), ['dose-too-early'], 'travel still needs its own 28 days');
+  const booked = await ask(traveller, 'travel');
+  t.is(booked.status, 201, booked.text);
+  t.like(booked.json().appointments[0], { dose: 2, intervalException: 'travel' });
+});

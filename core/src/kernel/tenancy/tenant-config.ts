@@ -15,6 +15,8 @@ export interface DoseInterval {
   dose: number;
   minDays: number;
   maxDays?: number;
+  /** Reasons that allow the dose earlier (international travel), each with its own minimum. */
+  exceptions?: { reason: string; minDays: number }[];
 }
 
 export interface VaccineConfig {
@@ -27,7 +29,23 @@ export interface VaccineConfig {
   booster?: { minDaysAfterLastDose: number };
   minAgeYears?: number;
   maxAgeYears?: number;
-  codes?: Record<string, string>;
+  /** The product as stocked; inventory refers to it by `code`. */
+  marketingAuthorisationHolder?: string;
+  /** Doses in one vial (1 when absent: single-dose presentation). */
+  dosesPerVial?: number;
+  presentation?: 'multi-dose-vial' | 'single-dose-vial' | 'prefilled-syringe' | 'ampoule';
+  storage?: { minC: number; maxC: number };
+  /** Hours an opened multi-dose vial may be used; default `inventory.openVialHours`. */
+  openVialHours?: number;
+  /** icd11, cvx, snomed, euProduct, euManufacturer (EU DCC value sets), and any others. */
+  codes?: { icd11?: string; cvx?: string; snomed?: string; euProduct?: string; euManufacturer?: string; [system: string]: string | undefined };
+}
+
+export interface InventorySettings {
+  openVialHours: number;
+  lowStockDays: number;
+  usageWindowDays: number;
+  expiringWithinDays: number;
 }
 
 export interface EligibilityPhase {
@@ -76,6 +94,7 @@ export interface TenantConfig {
     tokens?: Record<string, string>;
   };
   vaccines: VaccineConfig[];
+  inventory: InventorySettings;
   eligibility: {
     minAgeYears: number;
     phases?: EligibilityPhase[];

@@ -115,6 +115,20 @@ export const tenantSchema = {
                 dose: { type: 'integer', minimum: 2 },
                 minDays: { type: 'integer', minimum: 0 },
                 maxDays: { type: 'integer', minimum: 0 },
+                /** Earlier doses allowed for a stated reason (e.g. international travel), and how early. */
+                exceptions: {
+                  type: 'array',
+                  default: [],
+                  items: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['reason', 'minDays'],
+                    properties: {
+                      reason: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+                      minDays: { type: 'integer', minimum: 0 },
+                    },
+                  },
+                },
               },
             },
           },
@@ -126,8 +140,50 @@ export const tenantSchema = {
           },
           minAgeYears: { type: 'integer', minimum: 0 },
           maxAgeYears: { type: 'integer', minimum: 0 },
-          codes: { type: 'object', additionalProperties: { type: 'string' } },
+          /** The product as stocked (inventory): who holds the marketing authorisation, how it comes. */
+          marketingAuthorisationHolder: { type: 'string' },
+          dosesPerVial: positiveInt,
+          presentation: { enum: ['multi-dose-vial', 'single-dose-vial', 'prefilled-syringe', 'ampoule'] },
+          /** Storage range in degrees Celsius (2–8 °C for most; −90 to −60 °C for some mRNA vaccines). */
+          storage: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['minC', 'maxC'],
+            properties: { minC: { type: 'number' }, maxC: { type: 'number' } },
+          },
+          /** Hours an opened multi-dose vial may be used; default `inventory.openVialHours`. */
+          openVialHours: { type: 'number', exclusiveMinimum: 0, maximum: 720 },
+          /**
+           * Codes by system: icd11 (WHO ICD-11 extension code), cvx (CDC), snomed (SNOMED CT, the
+           * EU DCC `vp` value), euProduct and euManufacturer (EU DCC `mp` and `ma` value sets).
+           */
+          codes: {
+            type: 'object',
+            properties: {
+              icd11: { type: 'string', pattern: '^X[A-Z0-9]{5}$' },
+              cvx: { type: 'string', pattern: '^[0-9]{1,3}$' },
+              snomed: { type: 'string', pattern: '^[0-9]{6,18}$' },
+              euProduct: { type: 'string', minLength: 1 },
+              euManufacturer: { type: 'string', minLength: 1 },
+            },
+            additionalProperties: { type: 'string' },
+          },
         },
+      },
+    },
+    inventory: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Default hours an opened multi-dose vial may be used before it is discarded. */
+        openVialHours: { type: 'number', exclusiveMinimum: 0, maximum: 720, default: 4 },
+        /** Alert when a facility's stock lasts fewer days than this at its recent rate of use. */
+        lowStockDays: { type: 'integer', minimum: 1, maximum: 365, default: 7 },
+        /** The recent rate of use: doses administered per day over this many days. */
+        usageWindowDays: { type: 'integer', minimum: 1, maximum: 90, default: 14 },
+        /** Alert for batches in stock that expire within this many days. */
+        expiringWithinDays: { type: 'integer', minimum: 1, maximum: 365, default: 30 },
       },
     },
     eligibility: {

@@ -6,6 +6,7 @@ import { Migration20261123155000Doses } from './Migration20261123155000Doses.js'
 import { Migration20261123160000Facilities } from './Migration20261123160000Facilities.js';
 import { Migration20261123170000Sessions } from './Migration20261123170000Sessions.js';
 import { Migration20261123180000Rescheduling } from './Migration20261123180000Rescheduling.js';
+import { Migration20261123185000IntervalExceptions } from './Migration20261123185000IntervalExceptions.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -20,4 +21,5 @@ export const migrations = [
   { name: 'Migration20261123160000Facilities', class: Migration20261123160000Facilities },
   { name: 'Migration20261123170000Sessions', class: Migration20261123170000Sessions },
   { name: 'Migration20261123180000Rescheduling', class: Migration20261123180000Rescheduling },
+  { name: 'Migration20261123185000IntervalExceptions', class: Migration20261123185000IntervalExceptions },
 ];
