@@ -6,6 +6,7 @@ import { prepareDevelopmentTenant } from '../development.js';
 import { SCOPE_DIRECTORY } from '../registration/staff/scope-directory.js';
 import { tenantRoutes } from '../routes.js';
 import { readAreaSeeds, upsertAreas } from '../scheduling/area-seeds.js';
+import { prepareDemoSessions, readDemoSessionPlans } from '../scheduling/demo-sessions.js';
 import { readFacilitySeeds, upsertFacilities } from '../scheduling/facility-seeds.js';
 import { AreaScopeDirectory } from '../scheduling/scope-directory.js';
 import type { Settings } from './config/settings.js';
@@ -79,6 +80,8 @@ export class Platform {
     const facilitySeeds = new Map(
       configs.map((config) => [config.code, readFacilitySeeds(paths.tenants, paths.root, config, areaSeeds.get(config.code) ?? [])]),
     );
+    // Development only: the demo sessions tenants plan (tenants/<code>/demo-sessions.json).
+    const demoPlans = readDemoSessionPlans(settings, configs, facilitySeeds);
     const platformSite = new PlatformSite(registry, paths.root);
 
     // 2. The database server.
@@ -107,6 +110,7 @@ export class Platform {
         active.map(async (tenant) => {
           await upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels);
           await upsertFacilities(tenant.orm, facilitySeeds.get(tenant.code) ?? []); // after the areas they refer to
+          await prepareDemoSessions(tenant, demoPlans.get(tenant.code), logger); // after the facilities
           // Staff scopes (a district officer's area) are answered from the areas and facilities.
           tenant.container.registerInstance(SCOPE_DIRECTORY, new AreaScopeDirectory(tenant.orm));
         }),

@@ -80,7 +80,8 @@ export async function startTestPlatform(
     },
   });
   const settings = readSettings(
-    { ...process.env, NODE_ENV: 'development', ...options.env },
+    // Demo sessions (development) would crowd the sessions tests create: on only where a test asks.
+    { ...process.env, NODE_ENV: 'development', TEEKA_DEMO_SESSIONS: 'off', ...options.env },
     {
       port: 0,
       listenHost: '127.0.0.1',

@@ -19,6 +19,13 @@ export interface Settings {
   tenantCodes: string[];
   /** Hosts that show the platform's tenant list in production (development: localhost). */
   platformHosts: string[];
+  /**
+   * Development only: create the demo sessions tenants plan in tenants/<code>/demo-sessions.json
+   * (TEEKA_DEMO_SESSIONS=off to start without them). Production never creates them.
+   */
+  demoSessions: boolean;
+  /** How often idle job workers look for due jobs, in seconds (TEEKA_JOB_POLL_SECONDS, at least 0.5). */
+  jobPollSeconds: number;
   paths: ProjectPaths;
 }
 
@@ -40,6 +47,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
       .split(',')
       .map((host) => host.trim().toLowerCase())
       .filter(Boolean),
+    demoSessions: !['off', '0', 'false', 'no'].includes((env.TEEKA_DEMO_SESSIONS ?? '').trim().toLowerCase()),
+    jobPollSeconds: Math.max(0.5, Number(env.TEEKA_JOB_POLL_SECONDS ?? 2) || 2),
     paths: projectPaths(env.TEEKA_ROOT),
     ...overrides,
   };

@@ -1,0 +1,348 @@
+/**
+ * Booking benchmark (not a test): bookings per second through the real platform over HTTP, and the
+ * same bookings as bare SQL run by pgbench against the same database in the same run, with the
+ * ratio between the two. See bench/README.md. `npm run bench:booking`.
+ */
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
+import { readSettings } from '@teeka/core/dist/src/kernel/config/settings.js';
+import { dropDatabase } from '@teeka/core/dist/src/kernel/db/database-server.js';
+import { EmbeddedPostgres } from '@teeka/core/dist/src/kernel/db/embedded-postgres.js';
+import { createLogger } from '@teeka/core/dist/src/kernel/log/logger.js';
+import { Platform } from '@teeka/core/dist/src/kernel/platform.js';
+import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
+import { addDays } from '@teeka/core/dist/src/vaccination/dose-schedule.js';
+import type { TestPlatform } from '@teeka/core/dist/test/support/platform.js';
+import { makeCitizens } from '@teeka/core/dist/test/support/scheduling.js';
+import pg from 'pg';
+import type { LoadInput, LoadResult } from './load.js';
+
+const run = promisify(execFile);
+
+function numberFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+const SECONDS = numberFrom('BENCH_SECONDS', 10);
+const CLIENTS = numberFrom('BENCH_CLIENTS', 32);
+const SESSIONS = numberFrom('BENCH_SESSIONS', 32);
+const CITIZENS = numberFrom('BENCH_CITIZENS', 20_000);
+const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
+const PGBENCH_POOL = numberFrom('BENCH_PGBENCH_POOL', 400_000);
+/** A file to write the platform's CPU profile of the measured HTTP run to (open it in Chrome DevTools). */
+const PROFILE = process.env.BENCH_CPU_PROFILE;
+const PGBENCH = process.env.PGBENCH ?? (existsSync('/usr/bin/pgbench') ? '/usr/bin/pgbench' : 'pgbench');
+const CODE = 'in';
+const HOST = 'in.localhost';
+const FACILITY = 1004; // BKC Jumbo Vaccination Centre, Mumbai (tenants/in/facilities.json), open 09:00-20:00
+const SLOT = '10:00AM-12:00PM';
+const CAPACITY = 10_000_000;
+const MIN_AGE = 18;
+const BIRTH_YEAR = 1980;
+
+const say = (line: string) => process.stdout.write(`bench: ${line}\n`);
+/** Session n (1-based) has a fixed id, so pgbench can name it from a random integer. */
+const sessionId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function load(input: LoadInput): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./load.js', import.meta.url), { workerData: input });
+    worker.once('message', (message: { result?: LoadResult; error?: string }) => {
+      if (message.result) resolve(message.result);
+      else reject(new Error(message.error));
+    });
+    worker.once('error', reject);
+  });
+}
+
+async function startProfile(): Promise<{ stop(file: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
+interface Integrity {
+  booked: number;
+  appointments: number;
+  counterMismatches: number;
+  slotMismatches: number;
+  overCapacity: number;
+}
+
+async function integrity(client: pg.Client): Promise<Integrity> {
+  const ids = Array.from({ length: SESSIONS }, (_, i) => sessionId(i + 1));
+  const { rows } = await client.query(
+    `with counted as (
+       select session_id, count(*) filter (where state = 'booked')::int as n from appointment where session_id = any($1::uuid[]) group by session_id)
+     select coalesce(sum(c.online_booked), 0)::int as booked,
+            coalesce(sum(coalesce(n.n, 0)), 0)::int as appointments,
+            count(*) filter (where c.online_booked <> coalesce(n.n, 0))::int as counter_mismatches,
+            count(*) filter (where s.booked <> coalesce(n.n, 0))::int as slot_mismatches,
+            count(*) filter (where c.online_booked > c.online_capacity or s.booked > s.capacity)::int as over_capacity
+     from session_capacity c
+     join session_slot s on s.session_id = c.session_id and s.slot_index = 0
+     left join counted n on n.session_id = c.session_id
+     where c.session_id = any($1::uuid[]) and c.dose_number = 1`,
+    [ids],
+  );
+  const row = rows[0];
+  return {
+    booked: row.booked,
+    appointments: row.appointments,
+    counterMismatches: row.counter_mismatches,
+    slotMismatches: row.slot_mismatches,
+    overCapacity: row.over_capacity,
+  };
+}
+
+const pgbenchScript = `\\set sid random(1, :sessions)
+with c as (
+  update session_capacity set online_booked = online_booked + 1
+  where session_id = ('00000000-0000-4000-8000-' || lpad(:sid::text, 12, '0'))::uuid and dose_number = 1 and online_booked + 1 <= online_capacity
+  returning session_id),
+s as (
+  update session_slot set booked = booked + 1
+  where session_id = (select session_id from c) and slot_index = 0 and booked + 1 <= capacity
+  returning session_id, slot_index),
+b as (select nextval('bench_beneficiary_seq') as n)
+insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state)
+select gen_random_uuid(), ('00000000-0000-4000-9000-' || lpad(b.n::text, 12, '0'))::uuid, :account::uuid, s.session_id, s.slot_index, 1,
+       lpad(floor(random() * 10000)::int::text, 4, '0'), 'booked'
+from s, b;
+`;
+
+async function main(): Promise<void> {
+  const paths = projectPaths();
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await EmbeddedPostgres.start({
+      projectDataDir: paths.data,
+      projectRoot: paths.root,
+      port: 0,
+      name: `bench-cluster-${process.pid}`,
+      ephemeral: true,
+      log: say,
+    });
+    databaseUrl = embedded.adminUrl;
+    say(embedded.description);
+  } else say(`using DATABASE_URL (${new URL(databaseUrl).host})`);
+
+  const settings = readSettings(
+    { ...process.env, NODE_ENV: 'development', TEEKA_DEMO_SESSIONS: 'off' },
+    {
+      port: 0,
+      listenHost: '127.0.0.1',
+      databaseUrl,
+      databasePrefix: `teekabench_${randomBytes(4).toString('hex')}_`,
+      tenantCodes: [CODE],
+      paths,
+      logLevel: 'info',
+    },
+  );
+  // Logs are written as in production (one JSON line per request, redacted) but thrown away.
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const platform = await Platform.start(settings, { logger: createLogger('info', sink) });
+  const tenant = platform.tenants.byCode(CODE)!;
+  const url = platform.database.urlFor(tenant.database);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const [{ server_version: version }] = (await client.query('show server_version')).rows as { server_version: string }[];
+    const date = addDays(todayIn(tenant.config.timeZone), 1);
+    say(`sessions: ${SESSIONS} at facility ${FACILITY} on ${date}, ${CAPACITY} places each; citizens: ${CITIZENS}`);
+    for (let n = 1; n <= SESSIONS; n++) {
+      await client.query(
+        `insert into vaccination_session (id, facility_id, date, vaccine, min_age) values ($1, $2, $3, 'covishield', $4)`,
+        [sessionId(n), FACILITY, date, MIN_AGE],
+      );
+      await client.query('insert into session_capacity (session_id, dose_number, online_capacity) values ($1, 1, $2)', [
+        sessionId(n),
+        CAPACITY,
+      ]);
+      await client.query('insert into session_slot (session_id, slot_index, label, capacity) values ($1, 0, $2, $3)', [
+        sessionId(n),
+        SLOT,
+        CAPACITY,
+      ]);
+    }
+
+    // Citizens written straight into the database, with tokens issued by the real session service.
+    let started = Date.now();
+    const app = { platform } as TestPlatform;
+    // Small batches (each issues its tokens through a fresh EntityManager), four at a time.
+    const batch = 250;
+    const made: Awaited<ReturnType<typeof makeCitizens>> = [];
+    const batches = Array.from({ length: Math.ceil(CITIZENS / batch) }, (_, i) => Math.min(batch, CITIZENS - i * batch));
+    const makeNext = async () => {
+      for (let size = batches.shift(); size !== undefined; size = batches.shift()) {
+        made.push(
+          ...(await makeCitizens(
+            app,
+            CODE,
+            Array.from({ length: size }, () => [BIRTH_YEAR]),
+          )),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, makeNext));
+    const citizens = made.map((c) => ({ token: c.token, referenceId: c.beneficiaries[0].referenceId }));
+    say(`${citizens.length} citizens in ${Date.now() - started} ms`);
+
+    const input = (from: number, seconds: number): LoadInput => ({
+      port: platform.port,
+      host: HOST,
+      clients: CLIENTS,
+      seconds,
+      sessionIds: Array.from({ length: SESSIONS }, (_, i) => sessionId(i + 1)),
+      slot: SLOT,
+      citizens: citizens.slice(from),
+    });
+    const warm = await load({ ...input(0, WARMUP_SECONDS), citizens: citizens.slice(0, Math.floor(citizens.length / 5)) });
+    const warmed = Object.values(warm.statuses).reduce((sum, n) => sum + n, 0);
+    const warmBooked = warm.statuses['201'] ?? 0;
+    say(`warm-up: ${warmed} bookings in ${WARMUP_SECONDS} s`);
+    say(`HTTP: ${CLIENTS} clients for ${SECONDS} s…`);
+    const profiler = PROFILE ? await startProfile() : undefined;
+    const http = await load(input(warmed, SECONDS));
+    if (profiler) say(`CPU profile of the platform during the HTTP run: ${await profiler.stop(PROFILE!)}`);
+    const httpOk = http.statuses['201'] ?? 0;
+    const httpFailed = Object.entries(http.statuses).filter(([key]) => key !== '201');
+    const afterHttp = await integrity(client);
+
+    // pgbench: the same tables, the same conditional counter updates and appointment insert.
+    started = Date.now();
+    const account = randomUUID();
+    await client.query(`insert into account (id, phone_hash, phone_enc, language) values ($1, $2, '\\x00', 'en')`, [
+      account,
+      randomBytes(32).toString('hex'),
+    ]);
+    await client.query(
+      `insert into beneficiary (id, reference_id, account_id, name, birth_year, gender, document_type, document_verifier, document_hash,
+         document_enc, document_masked, consent_version, consent_at)
+       select ('00000000-0000-4000-9000-' || lpad(n::text, 12, '0'))::uuid, '9' || lpad(n::text, 13, '0'), $1, 'Bench ' || n, $2, 'F',
+              'passport', 'passport', encode(sha256(('bench:' || n)::bytea), 'hex'), '\\x00', 'XXXX', '2021-01', now()
+       from generate_series(1, $3::int) as n`,
+      [account, BIRTH_YEAR, PGBENCH_POOL],
+    );
+    await client.query('create sequence bench_beneficiary_seq');
+    await client.query('analyze');
+    say(`pgbench: ${PGBENCH_POOL} beneficiaries in ${Date.now() - started} ms; ${CLIENTS} clients for ${SECONDS} s, -M prepared…`);
+    const dir = mkdtempSync(join(tmpdir(), 'teeka-bench-'));
+    const before = (await client.query(`select count(*)::int as n from appointment where account_id = $1`, [account])).rows[0].n as number;
+    const pgLatencies: number[] = [];
+    let pgbenchOut: string;
+    try {
+      writeFileSync(join(dir, 'booking.sql'), pgbenchScript);
+      const { stdout } = await run(
+        PGBENCH,
+        [
+          '-n',
+          '-M',
+          'prepared',
+          '-c',
+          String(CLIENTS),
+          '-j',
+          String(Math.min(CLIENTS, cpus().length)),
+          '-T',
+          String(SECONDS),
+          '-D',
+          `sessions=${SESSIONS}`,
+          '-D',
+          `account=${account}`,
+          '-f',
+          join(dir, 'booking.sql'),
+          '-l',
+          '--log-prefix',
+          join(dir, 'txn'),
+          url,
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+      pgbenchOut = stdout;
+      for (const file of readdirSync(dir).filter((name) => name.startsWith('txn'))) {
+        for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+          const fields = line.split(' ');
+          if (fields.length >= 3) pgLatencies.push(Number(fields[2]) / 1000);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const after = (await client.query(`select count(*)::int as n from appointment where account_id = $1`, [account])).rows[0].n as number;
+    const tps = Number(/tps = ([0-9.]+) \(without initial connection time\)/.exec(pgbenchOut)?.[1]);
+    const pgFailed = Number(/number of failed transactions: ([0-9]+)/.exec(pgbenchOut)?.[1] ?? 0);
+    const pgRows = after - before;
+    const afterPgbench = await integrity(client);
+
+    // Report.
+    const httpRate = httpOk / (http.elapsedMs / 1000);
+    const pgRate = pgRows / SECONDS;
+    const httpSorted = [...http.latencies].sort((a, b) => a - b);
+    const pgSorted = pgLatencies.sort((a, b) => a - b);
+    const ms = (value: number) => value.toFixed(1);
+    const cpu = cpus();
+    say('');
+    say(
+      `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.versions.node}; PostgreSQL ${version}${embedded ? ' (embedded, fsync off)' : ''}; ${PGBENCH}; load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+    );
+    say('');
+    say('| path                          | bookings | bookings/s | p50 ms | p99 ms |');
+    say('|-------------------------------|---------:|-----------:|-------:|-------:|');
+    say(
+      `| HTTP POST /api/v1/appointments | ${String(httpOk).padStart(8)} | ${httpRate.toFixed(0).padStart(10)} | ${ms(percentile(httpSorted, 50)).padStart(6)} | ${ms(percentile(httpSorted, 99)).padStart(6)} |`,
+    );
+    say(
+      `| pgbench, same SQL, -M prepared | ${String(pgRows).padStart(8)} | ${pgRate.toFixed(0).padStart(10)} | ${ms(percentile(pgSorted, 50)).padStart(6)} | ${ms(percentile(pgSorted, 99)).padStart(6)} |`,
+    );
+    say('');
+    const ratio = httpRate / pgRate;
+    say(`ratio HTTP / pgbench: ${ratio.toFixed(3)} (target >= 0.25)${ratio >= 0.25 ? '' : ' BELOW TARGET'}`);
+    say(`pgbench tps ${tps.toFixed(0)}, failed transactions ${pgFailed}`);
+    if (httpFailed.length > 0) say(`HTTP answers other than 201: ${httpFailed.map(([key, n]) => `${key} ×${n}`).join(', ')}`);
+    if (http.exhausted) say(`HTTP run ran out of citizens after ${(http.elapsedMs / 1000).toFixed(1)} s: raise BENCH_CITIZENS`);
+    const overbooked = [afterHttp, afterPgbench].some((i) => i.counterMismatches + i.slotMismatches + i.overCapacity > 0);
+    say(
+      `overbooking: counters ${afterPgbench.booked} = appointments ${afterPgbench.appointments}; ` +
+        `mismatched counters ${afterPgbench.counterMismatches}, slots ${afterPgbench.slotMismatches}, over capacity ${afterPgbench.overCapacity}` +
+        ` (after HTTP: ${afterHttp.booked} = ${afterHttp.appointments}) → ${overbooked ? 'FAILED' : 'none'}`,
+    );
+    if (overbooked || afterHttp.booked !== httpOk + warmBooked) process.exitCode = 1;
+  } finally {
+    await client.end();
+    await platform.stop();
+    await dropDatabase(databaseUrl, tenant.database).catch(() => undefined);
+    await embedded?.destroy();
+  }
+}
+
+await main();
