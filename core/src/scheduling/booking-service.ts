@@ -2,13 +2,10 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
-import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
-import type { Logger } from '../kernel/log/logger.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
-import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
-import { Account } from '../registration/account.entity.js';
+import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
 import { Appointment } from './appointment.entity.js';
@@ -22,7 +19,6 @@ import {
   SessionFullError,
   SessionNotOpenError,
 } from './errors.js';
-import { Facility } from './facility.entity.js';
 import { SessionCapacity, SessionSlot, VaccinationSession } from './session.entity.js';
 import type { NewBooking } from './session-schemas.js';
 import { parseSlot, todayIn } from './slots.js';
@@ -116,12 +112,8 @@ export class BookingService {
   constructor(
     @inject(TOKENS.EntityManager) private readonly em: EntityManager,
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
-    @inject(TOKENS.Crypto) private readonly crypto: TenantCrypto,
-    @inject(TOKENS.Language) private readonly lng: string,
-    @inject(TOKENS.Translate) private readonly t: (key: string, options?: Record<string, unknown>) => string,
-    @inject(SmsDispatcher) private readonly sms: SmsDispatcher,
+    @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
-    @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
 
   async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
@@ -168,7 +160,7 @@ export class BookingService {
         throw error;
       }
     }
-    if (!replayed) await this.confirm(accountId, booked, chosen, session.facilityId);
+    if (!replayed) await this.notices.booked(booked.appointments.map((a) => a.id));
     return { booked, replayed };
   }
 
@@ -216,7 +208,7 @@ export class BookingService {
       for (const move of slotMoves) await this.shiftSlot(em, move.sessionId, move.slotIndex, move.delta);
     });
     const view = await this.one(appointmentId);
-    await this.notifyMoved(accountId, [view]);
+    await this.notices.moved([view.id]);
     return view;
   }
 
@@ -229,7 +221,7 @@ export class BookingService {
 
   /** Cancels a booked appointment and gives its places back, in one transaction. */
   async cancel(accountId: string, appointmentId: string): Promise<AppointmentView> {
-    return this.em.transactional(async (em) => {
+    const view = await this.em.transactional(async (em) => {
       const cancelled = await em.execute<{ session_id: string; slot_index: number; dose_number: number }[]>(
         `update appointment set state = 'cancelled', cancelled_at = now()
          where id = ? and account_id = ? and state = 'booked'
@@ -247,6 +239,8 @@ export class BookingService {
       const [row] = await em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id = ?`, [appointmentId]);
       return this.view(row);
     });
+    await this.notices.cancelled([view.id], 'citizen');
+    return view;
   }
 
   /** The session and slot a request names, if they can be booked now. */
@@ -447,33 +441,6 @@ export class BookingService {
     if (!row) return undefined;
     if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
     return row.response ?? undefined;
-  }
-
-  /** One SMS per appointment, with its security code. A failed SMS never undoes a booking. */
-  private async confirm(accountId: string, booked: Booked, chosen: Beneficiary[], facilityId: number) {
-    try {
-      const account = await this.em.findOneOrFail(Account, { id: accountId });
-      const facility = await this.em.findOne(Facility, { id: facilityId });
-      const to = this.crypto.decrypt(Buffer.from(account.phoneEnc));
-      const centre = facility ? (facility.names?.[this.lng] ?? facility.name) : String(facilityId);
-      for (const [index, appointment] of booked.appointments.entries()) {
-        const text = this.t('registration:appointment.sms', {
-          name: chosen[index].name,
-          code: appointment.securityCode,
-          date: appointment.date,
-          slot: appointment.slot,
-          centre,
-        });
-        await this.sms.send({ to, text, purpose: 'appointment', reference: appointment.id });
-      }
-    } catch (error) {
-      this.log.error({ err: error, accountId }, 'appointment confirmation SMS not sent');
-    }
-  }
-
-  private async notifyMoved(accountId: string, views: AppointmentView[]): Promise<void> {
-    void accountId;
-    void views;
   }
 
   private view(row: AppointmentRow): AppointmentView {

@@ -5,6 +5,7 @@ import { AuditLog } from '../kernel/audit/audit-log.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import type { Grant } from '../registration/staff/permissions.js';
 import { oversees } from '../registration/staff/permissions.js';
@@ -49,6 +50,7 @@ export class SessionService {
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
+    @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
     @inject(SCOPE_DIRECTORY, { isOptional: true }) private readonly directory: ScopeDirectory = new NoAreasYet(),
   ) {}
 
@@ -155,7 +157,7 @@ export class SessionService {
       });
       return rows.map((row) => row.id);
     });
-    await this.noticesPending.cancelled(cancelled, 'session-cancelled');
+    await this.notices.cancelled(cancelled, 'session-cancelled');
     return { session: await this.one(session.id), cancelled };
   }
 
@@ -224,13 +226,10 @@ export class SessionService {
       });
     });
     const cancelled = drop.map((a) => a.id);
-    await this.noticesPending.moved(keep);
-    await this.noticesPending.cancelled(cancelled, 'session-cancelled');
+    await this.notices.moved(keep);
+    await this.notices.cancelled(cancelled, 'session-cancelled');
     return { session: await this.one(session.id), moved: keep, cancelled };
   }
-
-  // INTEGRATION: replaced by AppointmentNotices once the job queue lands.
-  private readonly noticesPending = { cancelled: async (_ids: string[], _why: string) => {}, moved: async (_ids: string[]) => {} };
 
   /**
    * Runs `work` in a transaction on the request's own entity manager, so that what it persists

@@ -3,7 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log/logger.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { DoseRecord } from './dose-record.entity.js';
 import { type GivenDose, nextDose } from './dose-schedule.js';
@@ -29,6 +31,8 @@ export class DoseService {
   constructor(
     @inject(TOKENS.EntityManager) private readonly em: EntityManager,
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
+    @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
+    @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
 
   async history(beneficiaryId: string): Promise<GivenDose[]> {
@@ -62,6 +66,12 @@ export class DoseService {
       recordedAt: new Date(),
     });
     await this.em.persist(record).flush();
+    // The dose is stored: a notice that cannot be queued is logged (ids only), never undoes it.
+    try {
+      await this.notices.doseRecorded(beneficiary.id, await this.history(beneficiary.id));
+    } catch (error) {
+      this.log.error({ err: error, doseRecordId: record.id }, 'next-dose notice not queued');
+    }
     return record;
   }
 }

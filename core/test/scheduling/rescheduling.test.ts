@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { phaseOpen } from '../../src/scheduling/eligibility.js';
 import { bearer } from '../support/citizen.js';
+import { eventually } from '../support/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { dayFromToday, makeCitizens, type TestCitizen, tenantDb } from '../support/scheduling.js';
 
@@ -89,6 +90,13 @@ const reschedule = (citizen: TestCitizen, appointmentId: string, sessionId: stri
     body: { sessionId, slot },
   });
 
+/** Waits for an SMS to `phone` with every part in it (notices go out through the job queue). */
+const smsWith = (phone: string, ...parts: string[]) =>
+  eventually(`an SMS to ${phone} with ${parts.join(', ')}`, async () => {
+    const outbox = (await app.request(HOST, '/dev/outbox?limit=1000')).json<{ to: string; text: string }[]>();
+    return outbox.find((m) => m.to === phone && parts.every((part) => m.text.includes(part)));
+  });
+
 async function recordDose(beneficiaryId: string, vaccine: string, doseNumber: number, givenOn: string) {
   const client = tenantDb(app, 'in');
   await client.connect();
@@ -115,6 +123,7 @@ test('rescheduling moves the place: the old session and slot get it back, the ne
   t.is(moved.status, 200, moved.text);
   t.like(moved.json(), { id: appointment.id, sessionId: second.id, slot: SLOTS[1], state: 'booked', reschedules: 1, dose: 1 });
   t.is(moved.json().securityCode, appointment.securityCode, 'the security code stays');
+  t.truthy(await smsWith(citizen.phone, 'has moved to', SLOTS[1].slice(0, 5)), 'the citizen gets the new slot by SMS');
   t.deepEqual(await counters(first.id), { doses: { 1: 0, 2: 0 }, slots: [0, 0], rows: 0 });
   t.deepEqual(await counters(second.id), { doses: { 1: 1, 2: 0 }, slots: [0, 1], rows: 1 });
 
@@ -194,6 +203,8 @@ test('staff cancel a session: its appointments are cancelled, counters return to
   t.deepEqual(await counters(session.id), { doses: { 1: 0, 2: 0 }, slots: [0, 0], rows: 0 });
   const mine = await app.request(HOST, '/api/v1/appointments', { headers: bearer(citizens[0].token) });
   t.is(mine.json().appointments[0].state, 'cancelled');
+  for (const citizen of citizens.slice(0, 2))
+    t.truthy(await smsWith(citizen.phone, 'KEM', 'has cancelled its vaccination session'), 'each person is told');
 
   const late = await app.request(HOST, '/api/v1/appointments', {
     method: 'POST',
@@ -231,6 +242,8 @@ test('staff move a session to another day: appointments that still fit move, the
   );
   const theirs = await app.request(HOST, '/api/v1/appointments', { headers: bearer(second.token) });
   t.is(theirs.json().appointments.find((a: { id: string }) => a.id === dropped.id).state, 'cancelled');
+  t.truthy(await smsWith(first.phone, 'has moved to', kept.securityCode), 'the person who moves is told the new day');
+  t.truthy(await smsWith(second.phone, 'has cancelled its vaccination session'), 'the person who no longer fits is told');
   t.deepEqual(await counters(session.id), { doses: { 1: 1, 2: 0 }, slots: [1, 0], rows: 1 });
 
   const past = await app.request(HOST, `/api/v1/staff/sessions/${session.id}/move`, {

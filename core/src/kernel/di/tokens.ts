@@ -19,6 +19,8 @@ export const TOKENS = {
   Secrets: Symbol('TenantSecrets'),
   Crypto: Symbol('TenantCrypto'),
   RateLimiter: Symbol('RateLimiter'),
+  /** The tenant's job queue (pg-boss on its database), see kernel/jobs. */
+  JobQueue: Symbol('JobQueue'),
   // request
   EntityManager: Symbol('EntityManager'),
   Language: Symbol('Language'),

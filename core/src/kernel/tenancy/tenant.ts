@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fetchHttpClient, type IdVerifier, type PluginContext, type SmsGateway } from '@teeka/plugin-sdk';
 import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
+import { jobDefinitions } from '../../jobs.js';
 import { type NamedGateway, recordDelivery } from '../../messaging/delivery.js';
 import type { Settings } from '../config/settings.js';
 import { TenantCrypto } from '../crypto/tenant-crypto.js';
@@ -12,6 +13,7 @@ import { TOKENS } from '../di/tokens.js';
 import { ConfigError } from '../errors.js';
 import { mergeResources, type Resources, readLocaleTree } from '../i18n/resources.js';
 import { createTenantI18n } from '../i18n/tenant-i18n.js';
+import { JobQueue } from '../jobs/job-queue.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedCodePlugin } from '../plugins/discovery.js';
 import { databaseStorage, pluginLogger } from '../plugins/plugin-context.js';
@@ -44,6 +46,8 @@ export interface TenantDeps {
  * plugin instances, all held in its own DI container (a child of the platform's).
  */
 export class Tenant implements Site {
+  #jobs?: JobQueue;
+
   private constructor(
     readonly config: TenantConfig,
     readonly container: DependencyContainer,
@@ -66,6 +70,12 @@ export class Tenant implements Site {
 
   get defaultLanguage(): string {
     return this.config.languages.default;
+  }
+
+  /** The tenant's job queue: pg-boss on its own database, workers running. */
+  get jobs(): JobQueue {
+    if (!this.#jobs) throw new Error(`tenant ${this.code}: the job queue is not started`);
+    return this.#jobs;
   }
 
   /** Builds everything the tenant needs; the database is created and migrated on the way. */
@@ -145,6 +155,17 @@ export class Tenant implements Site {
     container.registerInstance(TOKENS.Secrets, secrets);
     container.registerInstance(TOKENS.Crypto, new TenantCrypto(secrets));
     container.registerInstance(TOKENS.RateLimiter, new RateLimiter(orm));
+    tenant.#jobs = await JobQueue.start({
+      url,
+      tenant,
+      definitions: jobDefinitions,
+      log: log.child({ component: 'jobs' }),
+      pollSeconds: settings.jobPollSeconds,
+    }).catch(async (error) => {
+      await orm.close();
+      throw error;
+    });
+    container.registerInstance(TOKENS.JobQueue, tenant.#jobs);
     return tenant;
   }
 
@@ -183,6 +204,8 @@ export class Tenant implements Site {
   }
 
   async close(): Promise<void> {
+    // First, while the ORM and gateways are still open: running jobs get a few seconds to finish.
+    await this.#jobs?.stop().catch((error) => this.log.warn({ err: error }, 'job queue did not stop cleanly'));
     for (const { gateway } of this.smsGateways) await gateway.close?.().catch(() => undefined);
     for (const verifier of this.idVerifiers.values()) await verifier.close?.().catch(() => undefined);
     await this.orm.close();

@@ -1,0 +1,5 @@
+import type { JobDefinition } from './kernel/jobs/job.js';
+import { noticeJobs } from './messaging/notices.js';
+
+/** Every module's job kinds: each tenant's queue runs workers for all of them. */
+export const jobDefinitions: readonly JobDefinition[] = [...noticeJobs];

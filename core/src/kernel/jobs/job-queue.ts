@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { type Job, PgBoss } from 'pg-boss';
+import { TOKENS } from '../di/tokens.js';
+import type { Logger } from '../log/logger.js';
+import type { Tenant } from '../tenancy/tenant.js';
+import type { JobContext, JobDefinition, Translate } from './job.js';
+
+/** The schema pg-boss keeps its tables in, in each tenant's database. */
+export const JOB_SCHEMA = 'pgboss';
+
+export interface JobQueueOptions {
+  /** The tenant's database. */
+  url: string;
+  tenant: Tenant;
+  definitions: readonly JobDefinition[];
+  log: Logger;
+  /** How often an idle worker looks for due jobs, in seconds (pg-boss allows 0.5 and up). */
+  pollSeconds?: number;
+  /** Connections pg-boss may hold on the tenant's database. */
+  poolMax?: number;
+  /** Start no workers: the queue only sends (a process that must not run jobs). */
+  sendOnly?: boolean;
+}
+
+export interface SendOptions {
+  /**
+   * What makes this job the same as an earlier one (`booked:<appointment id>`): a second send
+   * with the same key, while the first job is kept (7 days after it ran), is ignored.
+   */
+  key?: string;
+  /** Not before this moment; at once when absent or past. */
+  startAfter?: Date;
+}
+
+/** A stable job id from a job name and key, so that sending twice stores one job. */
+export function jobId(name: string, key: string): string {
+  const hex = createHash('sha256').update(`${name}\n${key}`).digest('hex');
+  // UUID layout with version 8 (custom) and the RFC 9562 variant.
+  const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * A tenant's jobs, on pg-boss in the tenant's own database (schema `pgboss`). Every app process
+ * runs workers for every job kind; pg-boss claims each job with `FOR UPDATE SKIP LOCKED`, so a job
+ * runs in one process only, however many share the database. Jobs are retried with back-off when
+ * their handler throws. pg-boss reports only through events, which go to our logger.
+ */
+export class JobQueue {
+  private readonly definitions = new Map<string, JobDefinition>();
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly options: JobQueueOptions,
+  ) {
+    for (const definition of options.definitions) {
+      if (this.definitions.has(definition.name)) throw new Error(`two job definitions are named "${definition.name}"`);
+      this.definitions.set(definition.name, definition);
+    }
+  }
+
+  static async start(options: JobQueueOptions): Promise<JobQueue> {
+    const boss = new PgBoss({
+      connectionString: options.url,
+      schema: JOB_SCHEMA,
+      application_name: 'teeka-jobs',
+      max: options.poolMax ?? 4,
+      // No cron schedules: every job is sent with its own start time.
+      schedule: false,
+      instanceName: `teeka-${options.tenant.code}`,
+    });
+    const { log } = options;
+    boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+    boss.on('warning', (warning) => log.warn({ warning: warning.message, data: warning.data }, 'job queue warning'));
+    const queue = new JobQueue(boss, options);
+    // Several processes may start at once on a fresh database: pg-boss installs its schema under
+    // an advisory lock, and a second try covers one that lost a race.
+    await boss.start({ attempts: 3 });
+    for (const definition of queue.definitions.values()) {
+      const policy = definition.policy ?? {};
+      await boss.createQueue(definition.name, {
+        retryLimit: policy.retries ?? 3,
+        retryDelay: policy.retryDelaySeconds ?? 30,
+        retryBackoff: true,
+        expireInSeconds: policy.timeoutSeconds ?? 300,
+      });
+      if (options.sendOnly) continue;
+      await boss.work<object>(
+        definition.name,
+        { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, localConcurrency: policy.concurrency ?? 2 },
+        async ([job]) => queue.run(definition, job),
+      );
+    }
+    return queue;
+  }
+
+  /**
+   * Stores a job to run (after `startAfter`). Answers its id, or null when a job with the same key
+   * was sent before. Call it after the transaction that made the job necessary has committed.
+   */
+  async send<T extends object>(definition: JobDefinition<T>, data: T, options: SendOptions = {}): Promise<string | null> {
+    if (this.definitions.get(definition.name) !== (definition as JobDefinition)) {
+      throw new Error(`job "${definition.name}" is not one of the definitions this queue was started with`);
+    }
+    return this.boss.send(definition.name, data, {
+      ...(options.key ? { id: jobId(definition.name, options.key) } : {}),
+      ...(options.startAfter && options.startAfter.getTime() > Date.now() ? { startAfter: options.startAfter } : {}),
+    });
+  }
+
+  /** A job's state and start time (for tests and staff tools), by the key it was sent with. */
+  async find(definition: JobDefinition, key: string): Promise<{ id: string; state: string; startAfter: Date; data: object } | null> {
+    const [job] = await this.boss.findJobs<object>(definition.name, { id: jobId(definition.name, key) });
+    return job ? { id: job.id, state: job.state, startAfter: job.startAfter, data: job.data } : null;
+  }
+
+  /** Stops fetching jobs, lets running ones finish for up to `graceMs`, and closes its connections. */
+  async stop(graceMs = 5_000): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: graceMs, close: true });
+  }
+
+  private async run(definition: JobDefinition, job: Job<object>): Promise<void> {
+    const { tenant } = this.options;
+    const log = this.options.log.child({ job: definition.name, jobId: job.id, attempt: job.retryCount + 1 });
+    const em = tenant.orm.em.fork();
+    const container = tenant.container.createChildContainer();
+    const useLanguage = (wanted: string) => {
+      const lng = tenant.config.languages.enabled.includes(wanted) ? wanted : tenant.defaultLanguage;
+      const fixed = tenant.i18n.getFixedT(lng);
+      const t: Translate = (key, options) => String(fixed(key, options as never));
+      container.registerInstance(TOKENS.Language, lng);
+      container.registerInstance(TOKENS.Translate, t);
+      return { lng, t };
+    };
+    container.registerInstance(TOKENS.EntityManager, em);
+    container.registerInstance(TOKENS.Logger, log);
+    useLanguage(tenant.defaultLanguage);
+    const context: JobContext = { tenant, container, em, log, jobId: job.id, retryCount: job.retryCount, useLanguage };
+    const started = Date.now();
+    try {
+      await definition.handle(job.data, context);
+      log.debug({ ms: Date.now() - started }, 'job done');
+    } catch (error) {
+      log.warn({ err: error, ms: Date.now() - started }, 'job failed; pg-boss retries it while tries remain');
+      throw error;
+    } finally {
+      container.dispose();
+    }
+  }
+}

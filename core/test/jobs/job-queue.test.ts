@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
+import { defineJob } from '../../src/kernel/jobs/job.js';
+import { JobQueue, jobId } from '../../src/kernel/jobs/job-queue.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { tenantDb } from '../support/scheduling.js';
+
+let app: TestPlatform;
+test.before(async () => {
+  app = await startTestPlatform({ settings: { tenantCodes: ['in'], jobPollSeconds: 0.5 } });
+});
+test.after.always(async () => {
+  await app?.stop();
+});
+
+async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = tenantDb(app, 'in');
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Writes down which process ran it: a job that ran twice shows up twice. */
+const tally = defineJob<{ n: number }>({
+  name: 'test.tally',
+  policy: { concurrency: 4 },
+  async handle(data, context) {
+    await context.em.execute('insert into test_job_run (job_id, n, worker) values (?, ?, ?)', [
+      context.jobId,
+      data.n,
+      context.log.bindings().worker,
+    ]);
+  },
+});
+
+test('two app processes on one database: every job runs once, a job sent twice with one key is stored once', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  await sql('create table test_job_run (job_id uuid not null, n int not null, worker text not null)');
+  const url = app.platform.database.urlFor(tenant.database);
+  // Two workers as two processes would run them: separate pg-boss instances and pools.
+  const [one, two] = await Promise.all(
+    ['one', 'two'].map((worker) =>
+      JobQueue.start({ url, tenant, definitions: [tally], log: tenant.log.child({ worker }), pollSeconds: 0.5 }),
+    ),
+  );
+  try {
+    const sent = await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 ? one : two).send(tally, { n })));
+    t.is(new Set(sent).size, 40);
+    t.is(await one.send(tally, { n: 100 }, { key: 'same' }), jobId('test.tally', 'same'));
+    t.is(await two.send(tally, { n: 101 }, { key: 'same' }), null, 'the second send with the key is ignored');
+
+    const until = Date.now() + 30_000;
+    let runs: { job_id: string; n: number; worker: string }[] = [];
+    while (Date.now() < until) {
+      runs = await sql('select job_id, n, worker from test_job_run');
+      if (runs.length >= 41) break;
+      await sleep(100);
+    }
+    await sleep(1_500); // a few more polls: a second run of any job would show up now
+    runs = await sql('select job_id, n, worker from test_job_run');
+    t.is(runs.length, 41);
+    t.is(new Set(runs.map((run) => run.job_id)).size, 41, 'no job ran twice');
+    t.deepEqual(
+      runs.map((run) => run.n).sort((a, b) => a - b),
+      [...Array.from({ length: 40 }, (_, n) => n), 100],
+    );
+    t.like(await one.find(tally, 'same'), { state: 'completed', data: { n: 100 } });
+  } finally {
+    await Promise.all([one.stop(), two.stop()]);
+  }
+});
+
+test('the tenant runs its own queue, with its tables in the pgboss schema of its database, and stops it when it closes', async (t) => {
+  const [schema] = await sql<{ n: number }>(`select count(*)::int as n from information_schema.tables where table_schema = 'pgboss'`);
+  t.true(schema.n > 0);
+  const queues = await sql<{ name: string }>(`select name from pgboss.queue where name like 'notice.%' order by name`);
+  t.deepEqual(
+    queues.map((q) => q.name),
+    [
+      'notice.appointment-booked',
+      'notice.appointment-cancelled',
+      'notice.appointment-moved',
+      'notice.appointment-reminder',
+      'notice.dose-due',
+    ],
+  );
+  t.false(
+    app.logs.some((line) => line.includes('"level":"error"') && line.includes('job queue')),
+    'pg-boss reported no errors',
+  );
+});
