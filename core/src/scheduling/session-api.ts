@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Next } from 'koa';
+import { InventoryReports } from '../inventory/reports.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
@@ -20,7 +21,7 @@ import {
   SessionListQuery,
   SessionMove,
 } from './session-schemas.js';
-import { SessionService } from './session-service.js';
+import { SessionService, type SessionView } from './session-service.js';
 import { isIsoDate, todayIn } from './slots.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,6 +37,35 @@ function freshness(ctx: AppContext, computedAt: number, lifetimeSeconds: number)
   ctx.set('Age', String(age));
   ctx.vary('Accept-Language');
   ctx.vary('Cookie');
+}
+
+/**
+ * Sessions planned beyond the doses the centre holds (its stock and stock issued to its sessions,
+ * usable on the day) are created, but the answer warns with the numbers, per centre, day and vaccine.
+ */
+async function stockWarnings(ctx: AppContext, created: SessionView[]): Promise<StockWarning[]> {
+  const reports = tenantScope(ctx).container.resolve(InventoryReports);
+  const warnings: StockWarning[] = [];
+  const seen = new Set<string>();
+  for (const session of created) {
+    const key = `${session.facilityId}|${session.date}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const stock = await reports.plannedVersusStock(session.facilityId, session.date, session.date);
+    for (const vaccine of stock.vaccines.filter((v) => v.shortBy > 0)) {
+      warnings.push({ facilityId: session.facilityId, date: session.date, ...vaccine });
+    }
+  }
+  return warnings;
+}
+
+interface StockWarning {
+  facilityId: number;
+  date: string;
+  vaccine: string;
+  planned: number;
+  inStock: number;
+  shortBy: number;
 }
 
 async function noStore(ctx: AppContext, next: Next): Promise<void> {
@@ -56,15 +86,18 @@ export function sessionApiRoutes(): Router<AppState> {
     const actor = await currentStaff(ctx);
     const body = validate(NewSession, ctx.request.body);
     const [session] = await sessions(ctx).create(actor, [body], () => '');
+    const warnings = await stockWarnings(ctx, [session]);
     ctx.status = 201;
-    ctx.body = session;
+    ctx.body = warnings.length > 0 ? { ...session, stockWarnings: warnings } : session;
   });
 
   router.post('/staff/sessions/bulk', noStore, requireStaff(), async (ctx) => {
     const actor = await currentStaff(ctx);
     const body = validate(NewSessions, ctx.request.body);
+    const created = await sessions(ctx).create(actor, body, (index) => `/${index}`);
+    const warnings = await stockWarnings(ctx, created);
     ctx.status = 201;
-    ctx.body = { sessions: await sessions(ctx).create(actor, body, (index) => `/${index}`) };
+    ctx.body = { sessions: created, ...(warnings.length > 0 ? { stockWarnings: warnings } : {}) };
   });
 
   router.post('/staff/sessions/:id/cancel', noStore, requireStaff(), async (ctx) => {

@@ -1,3 +1,6 @@
+import { BatchSchema } from '../../inventory/batch.entity.js';
+import { OpenVialSchema, StockBalanceSchema, StockMovementSchema, StockTransferSchema } from '../../inventory/stock.entity.js';
+import { StoreSchema } from '../../inventory/store.entity.js';
 import { SmsMessageSchema } from '../../messaging/sms-message.entity.js';
 import { AccountSchema } from '../../registration/account.entity.js';
 import { AuthSessionSchema } from '../../registration/auth-session.entity.js';
@@ -30,4 +33,10 @@ export const entities = [
   SessionCapacitySchema,
   SessionSlotSchema,
   AppointmentSchema,
+  StoreSchema,
+  BatchSchema,
+  StockTransferSchema,
+  StockBalanceSchema,
+  StockMovementSchema,
+  OpenVialSchema,
 ];

@@ -38,7 +38,14 @@ export interface VaccineConfig {
   /** Hours an opened multi-dose vial may be used; default `inventory.openVialHours`. */
   openVialHours?: number;
   /** icd11, cvx, snomed, euProduct, euManufacturer (EU DCC value sets), and any others. */
-  codes?: { icd11?: string; cvx?: string; snomed?: string; euProduct?: string; euManufacturer?: string; [system: string]: string | undefined };
+  codes?: {
+    icd11?: string;
+    cvx?: string;
+    snomed?: string;
+    euProduct?: string;
+    euManufacturer?: string;
+    [system: string]: string | undefined;
+  };
 }
 
 export interface InventorySettings {

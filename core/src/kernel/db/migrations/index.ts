@@ -7,6 +7,7 @@ import { Migration20261123160000Facilities } from './Migration20261123160000Faci
 import { Migration20261123170000Sessions } from './Migration20261123170000Sessions.js';
 import { Migration20261123180000Rescheduling } from './Migration20261123180000Rescheduling.js';
 import { Migration20261123185000IntervalExceptions } from './Migration20261123185000IntervalExceptions.js';
+import { Migration20261123190000Inventory } from './Migration20261123190000Inventory.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -22,4 +23,5 @@ export const migrations = [
   { name: 'Migration20261123170000Sessions', class: Migration20261123170000Sessions },
   { name: 'Migration20261123180000Rescheduling', class: Migration20261123180000Rescheduling },
   { name: 'Migration20261123185000IntervalExceptions', class: Migration20261123185000IntervalExceptions },
+  { name: 'Migration20261123190000Inventory', class: Migration20261123190000Inventory },
 ];
