@@ -2,6 +2,7 @@ import Router from '@koa/router';
 // Modules' rules that other modules enforce: a recorded dose keeps a beneficiary from deletion.
 import './vaccination/deletion-guard.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
+import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
 import type { AppState } from './kernel/http/state.js';
 import { messagingRoutes } from './messaging/routes.js';
@@ -11,7 +12,9 @@ import { citizenPageRoutes } from './registration/pages.js';
 import { staffRoutes } from './registration/staff/routes.js';
 import { areaApiRoutes } from './scheduling/area-api.js';
 import { facilityApiRoutes } from './scheduling/facility-api.js';
+import { schedulingPageRoutes } from './scheduling/pages.js';
 import { sessionApiRoutes } from './scheduling/session-api.js';
+import { staffSessionPageRoutes } from './scheduling/staff-pages.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
@@ -25,6 +28,9 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     areaApiRoutes(),
     facilityApiRoutes(),
     sessionApiRoutes(),
+    inventoryApiRoutes(),
+    schedulingPageRoutes(),
+    staffSessionPageRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

@@ -1,9 +1,19 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
 import type { InjectionToken } from 'tsyringe';
 import type { Settings } from '../kernel/config/settings.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError, TeekaError, ValidationError } from '../kernel/errors.js';
+import { NotFoundError, type TeekaError } from '../kernel/errors.js';
+import {
+  asciiDigits,
+  type FormProblem,
+  formBody,
+  formProblem,
+  noStore,
+  renderPage,
+  seeOther,
+  submitForm,
+  text,
+} from '../kernel/http/forms.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
 import { requireCitizen, SESSION_COOKIE } from './auth.js';
@@ -12,13 +22,6 @@ import { BeneficiaryService, type BeneficiaryView } from './beneficiary-service.
 import { OtpService } from './otp-service.js';
 import { isReferenceId } from './reference-id.js';
 import { SessionService } from './session-service.js';
-
-/** What a refused form shows: a summary at the top (role=alert) and a message next to each field. */
-interface FormProblem {
-  title: string;
-  items: { href?: string; text: string }[];
-  fields: Record<string, string>;
-}
 
 /** The form field (element id) each API path of a field error belongs to, and its label; in page order. */
 const FIELDS: Record<string, { id: string; label: string }> = {
@@ -46,82 +49,26 @@ function fieldOf(path: string): { id: string; label: string } | undefined {
   return undefined;
 }
 
-function formProblem(ctx: AppContext, error: TeekaError): FormProblem {
+/** A refusal as the registration forms show it: messages by field, in the page's order. */
+function problemOf(ctx: AppContext, error: TeekaError): FormProblem {
   const { t } = ctx.state;
-  const title = t(`errors:${error.code}.title`);
-  if (!(error instanceof ValidationError) || error.fields.length === 0) {
-    return { title, items: [{ text: t(`errors:${error.code}.detail`, error.params) }], fields: {} };
-  }
-  const problem: FormProblem = { title, items: [], fields: {} };
-  const onPage: { order: number; href: string; text: string }[] = [];
-  for (const { path, code } of error.fields) {
-    // A form only ever sends text, so "wrong type" means "not in the expected format" here.
-    const message = t(`errors:fields.${code === 'type' ? 'format' : code}`);
-    const field = fieldOf(path);
-    if (!field) problem.items.push({ text: message });
-    else if (!problem.fields[field.id]) {
-      problem.fields[field.id] = message;
-      const text = t('registration:form.fieldError', { field: t(field.label), message });
-      onPage.push({ order: FIELD_ORDER.indexOf(field.id), href: `#${field.id}`, text });
-    }
-  }
-  // The summary lists the fields in the order the page shows them.
-  problem.items.push(...onPage.sort((a, b) => a.order - b.order).map(({ href, text }) => ({ href, text })));
-  return problem;
+  return formProblem(
+    ctx,
+    error,
+    (path) => {
+      const field = fieldOf(path);
+      return field && { id: field.id, label: t(field.label) };
+    },
+    FIELD_ORDER,
+  );
 }
 
-/**
- * Runs what a form asks for. A TeekaError (the services' refusals: invalid fields, wrong code,
- * limits) shows the same form again with its messages and the error's status; anything else goes
- * on to the error handler. The one place the pages catch.
- */
-async function submitForm(ctx: AppContext, action: () => Promise<void>, showForm: (problem: FormProblem) => Promise<void> | void) {
-  try {
-    await action();
-  } catch (error) {
-    if (!(error instanceof TeekaError)) throw error;
-    ctx.state.log.debug({ code: error.code, status: error.status }, 'form refused');
-    ctx.status = error.status;
-    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
-    if (retryAfter && (error.status === 429 || error.status === 503)) ctx.set('Retry-After', String(retryAfter));
-    await showForm(formProblem(ctx, error));
-  }
-}
-
-function render(ctx: AppContext, page: string, context: Record<string, unknown>): void {
-  const { tenant } = tenantScope(ctx);
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.body = tenant.theme.render(page, context, tenant.renderData(ctx.state.lng));
-}
-
-function seeOther(ctx: AppContext, url: string): void {
-  ctx.redirect(url);
-  ctx.status = 303;
-}
-
-/** Pages that hold a code, a session or people's details are never kept by a cache. */
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
+/** Runs what a form asks for; a service's refusal shows the form again with its messages. */
+function submit(ctx: AppContext, action: () => Promise<void>, showForm: (problem: FormProblem) => Promise<void> | void) {
+  return submitForm(ctx, action, (error) => showForm(problemOf(ctx, error)));
 }
 
 const resolve = <T>(ctx: AppContext, service: InjectionToken<T>): T => tenantScope(ctx).container.resolve(service);
-
-function formBody(ctx: AppContext): Record<string, unknown> {
-  const body = ctx.request.body;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-}
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/** Digits as people may type them on Arabic or Devanagari keyboards, as ASCII digits. */
-const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966];
-function asciiDigits(value: string): string {
-  return value.replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]/g, (digit) => {
-    const point = digit.codePointAt(0)!;
-    return String(point - DIGIT_ZEROS.find((zero) => point >= zero && point <= zero + 9)!);
-  });
-}
 
 /** Drops the keys whose value is undefined: an empty optional field is not sent at all. */
 function present(object: Record<string, unknown>): Record<string, unknown> {
@@ -148,7 +95,7 @@ function referenceParam(ctx: AppContext & { params: Record<string, string> }): s
 
 function showSignIn(ctx: AppContext, mobile = '', problem?: FormProblem): void {
   const { tenant } = tenantScope(ctx);
-  render(ctx, 'sign-in', {
+  renderPage(ctx, 'sign-in', {
     title: ctx.state.t('registration:signIn.title'),
     country: tenant.countryName(ctx.state.lng),
     mobile,
@@ -158,7 +105,7 @@ function showSignIn(ctx: AppContext, mobile = '', problem?: FormProblem): void {
 }
 
 function showVerify(ctx: AppContext, txnId: string, problem?: FormProblem): void {
-  render(ctx, 'sign-in-verify', { title: ctx.state.t('registration:verify.title'), txnId, problem, errors: problem?.fields ?? {} });
+  renderPage(ctx, 'sign-in-verify', { title: ctx.state.t('registration:verify.title'), txnId, problem, errors: problem?.fields ?? {} });
 }
 
 // ---- beneficiaries ----
@@ -260,7 +207,7 @@ async function showList(ctx: AppContext, problem?: FormProblem): Promise<void> {
   const people = await resolve(ctx, BeneficiaryService).list(accountOf(ctx));
   const labels = new Map(documentTypes(ctx).map(({ type, label }) => [type, label]));
   const limit = tenant.config.limits.beneficiariesPerAccount;
-  render(ctx, 'beneficiaries', {
+  renderPage(ctx, 'beneficiaries', {
     title: t('registration:beneficiaries.title'),
     beneficiaries: people.map((person) => ({
       referenceId: person.referenceId,
@@ -282,7 +229,7 @@ function showForm(ctx: AppContext, values: FormValues, current?: BeneficiaryView
   const types = documentTypes(ctx);
   const chosenType = values.documentType || types[0]?.type;
   const checked = new Set(values.comorbidities);
-  render(ctx, 'beneficiary-form', {
+  renderPage(ctx, 'beneficiary-form', {
     title: current ? t('registration:form.editTitle') : t('registration:form.addTitle'),
     action: current ? `/beneficiaries/${current.referenceId}` : '/beneficiaries',
     editing: Boolean(current),
@@ -310,7 +257,7 @@ export function citizenPageRoutes(): Router<AppState> {
 
   router.post('/sign-in', noStore, async (ctx) => {
     const mobile = text(formBody(ctx).mobile);
-    await submitForm(
+    await submit(
       ctx,
       async () => {
         const input = validate(OtpRequest, present({ mobile: optional(mobile.trim()) }));
@@ -330,7 +277,7 @@ export function citizenPageRoutes(): Router<AppState> {
   router.post('/sign-in/verify', noStore, async (ctx) => {
     const form = formBody(ctx);
     const txnId = text(form.txnId);
-    await submitForm(
+    await submit(
       ctx,
       async () => {
         const otp = optional(asciiDigits(text(form.otp)).trim());
@@ -360,7 +307,7 @@ export function citizenPageRoutes(): Router<AppState> {
   router.post('/beneficiaries', noStore, requireCitizen(), async (ctx) => {
     const { tenant } = tenantScope(ctx);
     const values = formValues(ctx);
-    await submitForm(
+    await submit(
       ctx,
       async () => {
         const input = validate(NewBeneficiary, newBeneficiary(values, tenant.config.registration.consentVersion));
@@ -380,7 +327,7 @@ export function citizenPageRoutes(): Router<AppState> {
     const service = resolve(ctx, BeneficiaryService);
     const current = await service.get(accountOf(ctx), referenceParam(ctx));
     const values = formValues(ctx);
-    await submitForm(
+    await submit(
       ctx,
       async () => {
         const changes = validate(BeneficiaryChanges, beneficiaryChanges(values, current));
@@ -393,7 +340,7 @@ export function citizenPageRoutes(): Router<AppState> {
 
   router.post('/beneficiaries/:referenceId/delete', noStore, requireCitizen(), async (ctx) => {
     const referenceId = referenceParam(ctx);
-    await submitForm(
+    await submit(
       ctx,
       async () => {
         await resolve(ctx, BeneficiaryService).remove(accountOf(ctx), referenceId);
