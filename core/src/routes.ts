@@ -15,6 +15,8 @@ import { facilityApiRoutes } from './scheduling/facility-api.js';
 import { schedulingPageRoutes } from './scheduling/pages.js';
 import { sessionApiRoutes } from './scheduling/session-api.js';
 import { staffSessionPageRoutes } from './scheduling/staff-pages.js';
+import { aefiApiRoutes } from './vaccination/aefi/api.js';
+import { vaccinationApiRoutes } from './vaccination/api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
@@ -29,6 +31,8 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     facilityApiRoutes(),
     sessionApiRoutes(),
     inventoryApiRoutes(),
+    vaccinationApiRoutes(),
+    aefiApiRoutes(),
     schedulingPageRoutes(),
     staffSessionPageRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),

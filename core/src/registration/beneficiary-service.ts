@@ -13,6 +13,7 @@ import { Beneficiary } from './beneficiary.entity.js';
 import type { BeneficiaryChanges, NewBeneficiary } from './beneficiary-schemas.js';
 import { deletionGuards } from './deletion-guards.js';
 import { BeneficiaryLimitError, BeneficiaryLockedError, DocumentRegisteredError, RegistryUnavailableError } from './errors.js';
+import { parseMobileNumber } from './phone-numbers.js';
 import { newReferenceId } from './reference-id.js';
 
 export interface BeneficiaryView {
@@ -64,16 +65,51 @@ export class BeneficiaryService {
   }
 
   async create(accountId: string, input: NewBeneficiary): Promise<BeneficiaryView> {
+    return this.view(await this.register(accountId, input));
+  }
+
+  /**
+   * A walk-in registered by staff at a centre: the document is checked like a citizen's. With a
+   * mobile number the person joins the account of that number (created if new, so the citizen
+   * sees them after signing in, within the account's limit); without one they belong to no
+   * account. Answers the stored beneficiary.
+   */
+  async registerAtCentre(input: NewBeneficiary, mobile?: string): Promise<Beneficiary> {
+    let accountId: string | null = null;
+    if (mobile !== undefined) {
+      const phone = parseMobileNumber(mobile, this.tenant);
+      if (!phone) throw new ValidationError('not a mobile number of this country', [{ path: '/mobile', code: 'phone-invalid' }]);
+      const [row] = await this.em.execute<{ id: string }[]>(
+        `insert into account (id, phone_hash, phone_enc, language, created_at) values (?, ?, ?, ?, now())
+         on conflict (phone_hash) do update set phone_hash = excluded.phone_hash
+         returning id`,
+        [randomUUID(), this.crypto.keyedHash('phone', phone), this.crypto.encrypt(phone), this.tenant.languages.default],
+      );
+      accountId = row.id;
+    }
+    return this.register(accountId, input);
+  }
+
+  /** The beneficiary registered with this document, if any (the number is checked by the ID plugin first). */
+  async findByDocument(type: string, number: string): Promise<Beneficiary | null> {
+    const document = this.checkDocument(type, number, '/document');
+    return this.em.findOne(Beneficiary, { documentHash: document.hash });
+  }
+
+  private async register(accountId: string | null, input: NewBeneficiary): Promise<Beneficiary> {
     const document = this.checkDocument(input.document.type, input.document.number, '/document');
     this.checkBirth(input.birthYear, input.birthDate ?? null);
     await this.verifyOnline(document, input);
     return this.uniqueDocument(() =>
       this.em.transactional(async (em) => {
-        // Locking the account row serialises concurrent registrations, so the limit holds.
-        const account = await em.findOneOrFail(Account, { id: accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        const count = await em.count(Beneficiary, { account: accountId });
-        const limit = this.tenant.limits.beneficiariesPerAccount;
-        if (count >= limit) throw new BeneficiaryLimitError(limit);
+        let account: Account | null = null;
+        if (accountId !== null) {
+          // Locking the account row serialises concurrent registrations, so the limit holds.
+          account = await em.findOneOrFail(Account, { id: accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+          const count = await em.count(Beneficiary, { account: accountId });
+          const limit = this.tenant.limits.beneficiariesPerAccount;
+          if (count >= limit) throw new BeneficiaryLimitError(limit);
+        }
         const beneficiary = em.create(Beneficiary, {
           id: randomUUID(),
           referenceId: newReferenceId(),
@@ -96,7 +132,7 @@ export class BeneficiaryService {
         em.persist(beneficiary);
         await em.flush();
         this.log.debug({ referenceId: beneficiary.referenceId, documentType: document.type }, 'beneficiary registered');
-        return this.view(beneficiary);
+        return beneficiary;
       }),
     );
   }

@@ -12,7 +12,8 @@ export const BeneficiarySchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     referenceId: p.string().length(14),
-    account: () => p.manyToOne(AccountSchema),
+    /** Null for a walk-in registered at a centre without a mobile number. */
+    account: () => p.manyToOne(AccountSchema).nullable(),
     name: p.string().length(200),
     birthYear: p.integer(),
     birthDate: p.date().nullable(),

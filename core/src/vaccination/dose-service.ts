@@ -36,7 +36,11 @@ export class DoseService {
   ) {}
 
   async history(beneficiaryId: string): Promise<GivenDose[]> {
-    const records = await this.em.find(DoseRecord, { beneficiary: beneficiaryId }, { orderBy: { doseNumber: 'asc' } });
+    const records = await this.em.find(
+      DoseRecord,
+      { beneficiary: beneficiaryId, state: { $ne: 'voided' } },
+      { orderBy: { doseNumber: 'asc' } },
+    );
     return records.map((r) => ({ vaccine: r.vaccine, doseNumber: r.doseNumber, givenOn: String(r.givenOn) }));
   }
 

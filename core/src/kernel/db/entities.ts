@@ -11,6 +11,7 @@ import { AppointmentSchema } from '../../scheduling/appointment.entity.js';
 import { AreaSchema } from '../../scheduling/area.entity.js';
 import { FacilitySchema } from '../../scheduling/facility.entity.js';
 import { SessionCapacitySchema, SessionSlotSchema, VaccinationSessionSchema } from '../../scheduling/session.entity.js';
+import { AefiCaseSchema, AefiFollowUpSchema } from '../../vaccination/aefi/aefi.entity.js';
 import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
 import { PluginRecordSchema } from '../plugins/plugin-record.entity.js';
@@ -39,4 +40,6 @@ export const entities = [
   StockBalanceSchema,
   StockMovementSchema,
   OpenVialSchema,
+  AefiCaseSchema,
+  AefiFollowUpSchema,
 ];

@@ -129,6 +129,11 @@ export interface TenantConfig {
     reschedulesPerAppointment: number;
     fairOpening: { enabled: boolean; windowMs: number };
   };
+  /** Adverse events following immunisation: the symptom list and when a batch is flagged. */
+  aefi: {
+    symptoms: string[];
+    batchSignal: { seriousCases: number; minCases: number; ratePer1000: number };
+  };
   registration: {
     consentVersion: string;
     comorbidities: string[];

@@ -286,6 +286,46 @@ export const tenantSchema = {
         },
       },
     },
+    aefi: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Symptoms a report may name, as codes; their names are translated (`aefi:symptoms.<code>`). `other` takes free text. */
+        symptoms: {
+          type: 'array',
+          uniqueItems: true,
+          minItems: 1,
+          items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$' },
+          default: [
+            'fever',
+            'injection-site-reaction',
+            'headache',
+            'fatigue',
+            'myalgia',
+            'nausea',
+            'allergic-reaction',
+            'anaphylaxis',
+            'seizure',
+            'thrombosis-with-thrombocytopenia',
+            'myocarditis',
+            'guillain-barre',
+            'other',
+          ],
+        },
+        /** When counts per batch flag a batch: serious cases, or enough cases at a high rate per 1,000 doses. */
+        batchSignal: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            seriousCases: { type: 'integer', minimum: 1, default: 2 },
+            minCases: { type: 'integer', minimum: 1, default: 3 },
+            ratePer1000: { type: 'number', exclusiveMinimum: 0, default: 10 },
+          },
+        },
+      },
+    },
     registration: {
       type: 'object',
       additionalProperties: false,

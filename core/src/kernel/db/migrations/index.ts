@@ -8,6 +8,8 @@ import { Migration20261123170000Sessions } from './Migration20261123170000Sessio
 import { Migration20261123180000Rescheduling } from './Migration20261123180000Rescheduling.js';
 import { Migration20261123185000IntervalExceptions } from './Migration20261123185000IntervalExceptions.js';
 import { Migration20261123190000Inventory } from './Migration20261123190000Inventory.js';
+import { Migration20261123200000Vaccination } from './Migration20261123200000Vaccination.js';
+import { Migration20261123210000Aefi } from './Migration20261123210000Aefi.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -24,4 +26,6 @@ export const migrations = [
   { name: 'Migration20261123180000Rescheduling', class: Migration20261123180000Rescheduling },
   { name: 'Migration20261123185000IntervalExceptions', class: Migration20261123185000IntervalExceptions },
   { name: 'Migration20261123190000Inventory', class: Migration20261123190000Inventory },
+  { name: 'Migration20261123200000Vaccination', class: Migration20261123200000Vaccination },
+  { name: 'Migration20261123210000Aefi', class: Migration20261123210000Aefi },
 ];
