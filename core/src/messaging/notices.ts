@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
+import { dateTimeFormat } from '../kernel/i18n/intl-cache.js';
 import { defineJob, type JobContext, type Translate } from '../kernel/jobs/job.js';
 import type { JobQueue } from '../kernel/jobs/job-queue.js';
 import type { Logger } from '../kernel/log/logger.js';
@@ -30,7 +31,7 @@ interface Placement {
 
 /** Minutes the zone is ahead of UTC at an instant. */
 function zoneOffsetMinutes(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = dateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -65,7 +66,7 @@ interface Formatting {
 }
 
 function formatDay(date: string, { locale, timeZone }: Formatting): string {
-  return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(
+  return dateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(
     zonedInstant(date, 12 * 60, timeZone),
   );
 }
@@ -74,7 +75,7 @@ function formatDay(date: string, { locale, timeZone }: Formatting): string {
 function formatSlot(date: string, label: string, { locale, timeZone }: Formatting): string {
   const slot = parseSlot(label);
   if (!slot) return label;
-  const format = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone });
+  const format = dateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone });
   return format.formatRange(zonedInstant(date, slot.from, timeZone), zonedInstant(date, slot.to, timeZone));
 }
 
@@ -213,7 +214,7 @@ export const doseDueJob = defineJob<DoseDue>({
     // The same history DoseService.history reads; read here directly because DoseService calls us.
     const history = await context.em.execute<GivenDose[]>(
       `select vaccine, dose_number as "doseNumber", to_char(given_on, 'YYYY-MM-DD') as "givenOn"
-       from dose_record where beneficiary_id = ? order by dose_number`,
+       from dose_record where beneficiary_id = ? and state <> 'voided' order by dose_number`,
       [data.beneficiaryId],
     );
     const { config } = context.tenant;

@@ -19,7 +19,7 @@ import {
   SessionFullError,
   SessionNotOpenError,
 } from './errors.js';
-import { SessionCapacity, SessionSlot, VaccinationSession } from './session.entity.js';
+import { VaccinationSession } from './session.entity.js';
 import type { NewBooking } from './session-schemas.js';
 import { parseSlot, todayIn } from './slots.js';
 
@@ -249,15 +249,22 @@ export class BookingService {
     if (!session) throw new NotFoundError('no such session');
     if (session.state === 'cancelled') throw new SessionCancelledError();
     const label = parseSlot(slotText)?.label;
-    const slot = label ? await this.em.findOne(SessionSlot, { sessionId: session.id, label }) : null;
-    if (!slot) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
+    // The slot and the doses the session offers, in one query.
+    const [found] = label
+      ? await this.em.execute<{ slot_index: number; doses: number[] }[]>(
+          `select sl.slot_index, array(select c.dose_number from session_capacity c where c.session_id = sl.session_id) as doses
+           from session_slot sl where sl.session_id = ? and sl.label = ?`,
+          [session.id, label],
+        )
+      : [];
+    if (!found) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
+    const slot = { slotIndex: found.slot_index };
     const today = todayIn(this.tenant.timeZone);
     if (String(session.date) < today) throw new ValidationError('the session is over', [{ path: '/sessionId', code: 'session-closed' }]);
     if (session.bookableFrom && session.bookableFrom.getTime() > Date.now()) {
       throw new SessionNotOpenError(session.bookableFrom, Math.max(1, Math.ceil((session.bookableFrom.getTime() - Date.now()) / 1000)));
     }
-    const offered = new Set((await this.em.find(SessionCapacity, { sessionId: session.id })).map((capacity) => capacity.doseNumber));
-    return { session, slot, today, offered };
+    return { session, slot, today, offered: new Set(found.doses) };
   }
 
   /**
@@ -294,10 +301,14 @@ export class BookingService {
     );
     if (!seated.affectedRows) throw new SessionFullError();
     const ids = seats.map(() => randomUUID());
-    await em.execute(
-      `insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state, idempotency_key,
-         interval_exception)
-       values ${seats.map(() => `(?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`).join(', ')}`,
+    // The insert and the read of what the answer shows, in one statement (one round trip).
+    const rows = await em.execute<AppointmentRow[]>(
+      `with a as (
+         insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state,
+           idempotency_key, interval_exception)
+         values ${seats.map(() => `(?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::int, ?::int, ?, 'booked', ?, ?)`).join(', ')}
+         returning *)
+       ${APPOINTMENTS.replace('from appointment a', 'from a')}`,
       seats.flatMap(({ beneficiaryId, dose, exception }, index) => [
         ids[index],
         beneficiaryId,
@@ -309,9 +320,7 @@ export class BookingService {
         idempotencyKey ?? null,
         exception ?? null,
       ]),
-      'run',
     );
-    const rows = await em.execute<AppointmentRow[]>(`${APPOINTMENTS} where a.id in (${ids.map(() => '?').join(', ')})`, ids);
     const result: Booked = { appointments: ids.map((id) => this.view(rows.find((row) => row.id === id)!)) };
     if (idempotencyKey) {
       await em.execute(

@@ -1,4 +1,5 @@
 import { type AppContext, tenantScope } from '../kernel/http/state.js';
+import { dateTimeFormat, numberFormat } from '../kernel/i18n/intl-cache.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { AppointmentView } from './booking-service.js';
 import type { FacilityView } from './facility-service.js';
@@ -28,12 +29,12 @@ export function formatsOf(ctx: AppContext): Formats {
 export function dayLabel(f: Formats, date: string, style: 'full' | 'long' | 'medium' = 'full'): string {
   const day = new Date(`${date}T00:00:00Z`);
   if (Number.isNaN(day.getTime())) return date;
-  return new Intl.DateTimeFormat(f.locale, { dateStyle: style, timeZone: 'UTC' }).format(day);
+  return dateTimeFormat(f.locale, { dateStyle: style, timeZone: 'UTC' }).format(day);
 }
 
 export function shortDay(f: Formats, date: string): string {
   const day = new Date(`${date}T00:00:00Z`);
-  return new Intl.DateTimeFormat(f.locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(day);
+  return dateTimeFormat(f.locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(day);
 }
 
 /** "09:00AM-11:00AM" as the locale writes a time range ("9:00–11:00 am", "०९:००–११:०० am"...). */
@@ -41,13 +42,13 @@ export function slotLabel(f: Formats, label: string): string {
   const slot = parseSlot(label);
   if (!slot) return label;
   const at = (minutes: number) => new Date(Date.UTC(2000, 0, 1, 0, minutes));
-  const format = new Intl.DateTimeFormat(f.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+  const format = dateTimeFormat(f.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
   // Some locales put a narrow no-break space before "AM": an ordinary no-break space prints everywhere.
   return format.formatRange(at(slot.from), at(slot.to)).replace(/\u202f/g, '\u00a0');
 }
 
 export function number(f: Formats, value: number): string {
-  return new Intl.NumberFormat(f.locale).format(value);
+  return numberFormat(f.locale).format(value);
 }
 
 export function vaccineName(f: Formats, code: string): string {
@@ -66,7 +67,7 @@ export function doseLabel(f: Formats, dose: number): string {
 
 /** A centre as a card shows it: name, address, fee (free, or the amount per vaccine in the currency). */
 export function centreCard(f: Formats, facility: FacilityView) {
-  const money = new Intl.NumberFormat(f.locale, { style: 'currency', currency: facility.currency });
+  const money = numberFormat(f.locale, { style: 'currency', currency: facility.currency });
   const fees = Object.entries(facility.fees).map(([code, amount]) => ({
     vaccine: vaccineName(f, code),
     amount: money.format(Number(amount)),
@@ -83,7 +84,7 @@ export function centreCard(f: Formats, facility: FacilityView) {
       facility.distanceKm === undefined
         ? undefined
         : f.t('scheduling:search.distance', {
-            km: new Intl.NumberFormat(f.locale, { maximumFractionDigits: 1 }).format(facility.distanceKm),
+            km: numberFormat(f.locale, { maximumFractionDigits: 1 }).format(facility.distanceKm),
           }),
   };
 }

@@ -1,3 +1,4 @@
+import { dateTimeFormat } from '../kernel/i18n/intl-cache.js';
 /** Time slots written as Co-WIN writes them: "09:00AM-11:00AM" (12-hour clock, local time). */
 export interface ParsedSlot {
   /** The label in canonical form ("09:00AM-11:00AM"). */
@@ -43,7 +44,7 @@ export function evenSplit(total: number, count: number): number[] {
 
 /** Today's date (YYYY-MM-DD) in a time zone. */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
 /** A real calendar date written YYYY-MM-DD (not 2026-02-30). */

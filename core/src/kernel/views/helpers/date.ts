@@ -1,4 +1,5 @@
 import type { HelperOptions } from 'handlebars';
+import { dateTimeFormat } from '../../i18n/intl-cache.js';
 import type { RenderData } from '../render-data.js';
 
 /**
@@ -11,7 +12,7 @@ export function date(value: Date | string | number, options: HelperOptions): str
   if (Number.isNaN(when.getTime())) return '';
   const style = (options.hash?.style as 'full' | 'long' | 'medium' | 'short' | undefined) ?? 'long';
   const withTime = options.hash?.time === true;
-  return new Intl.DateTimeFormat(data.locale, {
+  return dateTimeFormat(data.locale, {
     dateStyle: style,
     ...(withTime ? { timeStyle: 'short' } : {}),
     timeZone: data.timeZone,

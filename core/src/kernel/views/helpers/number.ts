@@ -1,4 +1,5 @@
 import type { HelperOptions } from 'handlebars';
+import { numberFormat } from '../../i18n/intl-cache.js';
 import type { RenderData } from '../render-data.js';
 
 /** `{{number value}}` or `{{number fee style="currency"}}`: digits and grouping of the locale. */
@@ -7,5 +8,5 @@ export function number(value: number | string, options: HelperOptions): string {
   const amount = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(amount)) return '';
   const currency = options.hash?.style === 'currency';
-  return new Intl.NumberFormat(data.locale, currency ? { style: 'currency', currency: data.currency } : {}).format(amount);
+  return numberFormat(data.locale, currency ? { style: 'currency', currency: data.currency } : {}).format(amount);
 }
