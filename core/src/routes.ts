@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 // Modules' rules that other modules enforce: a recorded dose keeps a beneficiary from deletion.
 import './vaccination/deletion-guard.js';
+import { dayPageRoutes } from './centre/day-pages.js';
+import { stockPageRoutes } from './centre/stock-pages.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
@@ -35,6 +37,8 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     aefiApiRoutes(),
     schedulingPageRoutes(),
     staffSessionPageRoutes(),
+    stockPageRoutes(),
+    dayPageRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
   ];
   for (const module of modules) router.use(module.routes());

@@ -19,7 +19,7 @@ const SESSION_ROLES = new Set(['platform-operator', 'tenant-admin', 'district-of
 const CSV_EXAMPLE = '1001,2030-01-15,covishield,18,,50,10,50,0,09:00AM-11:00AM|11:00AM-01:00PM';
 
 /** Staff pages need a signed-in member of staff; a page asked for without one goes to sign-in. */
-function requireStaffPage() {
+export function requireStaffPage() {
   const check = requireStaff();
   return async function requireStaffPage(ctx: AppContext, next: Next): Promise<void> {
     try {
@@ -190,7 +190,8 @@ export function staffSessionPageRoutes(): Router<AppState> {
         const input = validate(SignIn, { username, password: text(form.password), ...(totp ? { totp } : {}) });
         const { token, expiresAt } = await tenantScope(ctx).container.resolve(StaffService).signIn(input);
         ctx.cookies.set(STAFF_SESSION_COOKIE, token, { ...cookieOptions(ctx), expires: expiresAt });
-        seeOther(ctx, '/staff/sessions/new');
+        // Centre work first (today's sessions); the menu leads on to stock and session planning.
+        seeOther(ctx, '/staff/day');
       },
       (error) =>
         renderPage(ctx, 'staff-sign-in', {

@@ -5,7 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import { StockService } from '../inventory/stock-service.js';
 import { AuditLog } from '../kernel/audit/audit-log.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { NotFoundError, TeekaError, ValidationError } from '../kernel/errors.js';
 import type { JobQueue } from '../kernel/jobs/job-queue.js';
 import type { Logger } from '../kernel/log/logger.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -89,6 +89,26 @@ export class DoseRecording {
       if (earlier) return { dose: earlier, replayed: true };
     }
 
+    try {
+      return await this.attempt(actor, input, idempotencyKey, requestHash);
+    } catch (error) {
+      // A double submit racing the first: by now the first may have committed, and this one then
+      // finds the dose recorded or the next dose not yet due. The key says it is the same request:
+      // it answers what the first recorded.
+      if (idempotencyKey && error instanceof TeekaError && !(error instanceof IdempotencyKeyReusedError)) {
+        const earlier = await this.replay(idempotencyKey, requestHash);
+        if (earlier) return { dose: earlier, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(
+    actor: StaffContext,
+    input: DoseAtSession,
+    idempotencyKey: string | undefined,
+    requestHash: string,
+  ): Promise<{ dose: DoseView; replayed: boolean }> {
     const session = await sessionToday(this.em, this.access, actor, input.sessionId, this.tenant.timeZone);
     const beneficiary = await this.em.findOne(Beneficiary, { referenceId: input.beneficiary });
     if (!beneficiary) throw new NotFoundError('no such beneficiary');

@@ -37,6 +37,7 @@ test.serial('staff sign in through the page; the pages ask for sign-in first', a
   t.regex(wrong.text, /role="alert"/);
   const signedIn = await post('/staff/sign-in', { username: 'admin', password: ADMIN_PASSWORD });
   t.is(signedIn.status, 303, signedIn.text.slice(0, 300));
+  t.is(signedIn.headers.location, '/staff/day', 'staff land on the day at their centre');
   const line = [signedIn.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('teeka_staff='))!;
   t.regex(line, /httponly/i);
   cookie = line.split(';')[0];
