@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import './vaccination/deletion-guard.js';
 import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
+import { certificateApiRoutes } from './certificates/api.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
@@ -35,6 +36,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     inventoryApiRoutes(),
     vaccinationApiRoutes(),
     aefiApiRoutes(),
+    certificateApiRoutes(),
     schedulingPageRoutes(),
     staffSessionPageRoutes(),
     stockPageRoutes(),

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import { container as globalContainer } from 'tsyringe';
+import { registerIssuerUrl } from '../certificates/issuer.js';
+import { provisionSigningKeys } from '../certificates/keys/provision.js';
 import { prepareDevelopmentTenant } from '../development.js';
 import { SCOPE_DIRECTORY } from '../registration/staff/scope-directory.js';
 import { tenantRoutes } from '../routes.js';
@@ -111,6 +113,7 @@ export class Platform {
           await upsertAreas(tenant.orm, areaSeeds.get(tenant.code) ?? [], tenant.config.areas.levels);
           await upsertFacilities(tenant.orm, facilitySeeds.get(tenant.code) ?? []); // after the areas they refer to
           await prepareDemoSessions(tenant, demoPlans.get(tenant.code), logger); // after the facilities
+          await provisionSigningKeys(tenant);
           // Staff scopes (a district officer's area) are answered from the areas and facilities.
           tenant.container.registerInstance(SCOPE_DIRECTORY, new AreaScopeDirectory(tenant.orm));
         }),
@@ -141,6 +144,8 @@ export class Platform {
       server.listen(settings.port, settings.listenHost, () => resolve());
     });
     platform = new Platform(settings, logger, tenants, database, server);
+    // Certificates name the tenant's public URL, known once the port is.
+    for (const tenant of tenants.all) registerIssuerUrl(tenant, settings.mode, platform.port);
     return platform;
   }
 

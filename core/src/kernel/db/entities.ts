@@ -1,3 +1,4 @@
+import { CertificateCorrectionSchema, CertificateSchema, SigningKeySchema } from '../../certificates/certificate.entity.js';
 import { BatchSchema } from '../../inventory/batch.entity.js';
 import { OpenVialSchema, StockBalanceSchema, StockMovementSchema, StockTransferSchema } from '../../inventory/stock.entity.js';
 import { StoreSchema } from '../../inventory/store.entity.js';
@@ -42,4 +43,7 @@ export const entities = [
   OpenVialSchema,
   AefiCaseSchema,
   AefiFollowUpSchema,
+  SigningKeySchema,
+  CertificateSchema,
+  CertificateCorrectionSchema,
 ];

@@ -10,6 +10,7 @@ import { Migration20261123185000IntervalExceptions } from './Migration2026112318
 import { Migration20261123190000Inventory } from './Migration20261123190000Inventory.js';
 import { Migration20261123200000Vaccination } from './Migration20261123200000Vaccination.js';
 import { Migration20261123210000Aefi } from './Migration20261123210000Aefi.js';
+import { Migration20261123220000Certificates } from './Migration20261123220000Certificates.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -28,4 +29,5 @@ export const migrations = [
   { name: 'Migration20261123190000Inventory', class: Migration20261123190000Inventory },
   { name: 'Migration20261123200000Vaccination', class: Migration20261123200000Vaccination },
   { name: 'Migration20261123210000Aefi', class: Migration20261123210000Aefi },
+  { name: 'Migration20261123220000Certificates', class: Migration20261123220000Certificates },
 ];

@@ -1,0 +1,140 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { todayIn } from '../scheduling/slots.js';
+import { nextDose } from '../vaccination/dose-schedule.js';
+import type { CertificateDose, CertificateRecord } from './record.js';
+
+/** What the record is built from: the person and the doses they had, as the database holds them. */
+export interface PersonDoses {
+  beneficiaryId: string;
+  accountId: string | null;
+  person: CertificateRecord['person'];
+  doses: (CertificateDose & { doseRecordId: string; vaccineCode: string })[];
+}
+
+interface DoseRow {
+  id: string;
+  vaccine: string;
+  dose_number: number;
+  given_on: string;
+  facility_id: number | null;
+  facility_name: string | null;
+  lot_number: string | null;
+  batch_manufacturer: string | null;
+  vaccinator: string | null;
+}
+
+const SEX: Record<string, CertificateRecord['person']['sex']> = { M: 'male', F: 'female', O: 'other' };
+
+/**
+ * Reads a person and their doses (voided ones aside) for a certificate: the beneficiary's name,
+ * birth and sex, the passport they asked to have printed, and each dose with its batch's lot, the
+ * centre and the vaccinator's name. Undefined when the person is gone.
+ */
+export async function readPersonDoses(
+  em: EntityManager,
+  crypto: TenantCrypto,
+  config: TenantConfig,
+  beneficiaryId: string,
+): Promise<PersonDoses | undefined> {
+  const [person] = await em.execute<
+    {
+      name: string;
+      birth_year: number;
+      birth_date: string | null;
+      gender: string;
+      account_id: string | null;
+      passport_enc: Buffer | null;
+    }[]
+  >(
+    `select b.name, b.birth_year, to_char(b.birth_date, 'YYYY-MM-DD') as birth_date, b.gender, b.account_id, p.number_enc as passport_enc
+     from beneficiary b left join certificate_passport p on p.beneficiary_id = b.id where b.id = ?`,
+    [beneficiaryId],
+  );
+  if (!person) return undefined;
+  const rows = await em.execute<DoseRow[]>(
+    `select d.id, d.vaccine, d.dose_number, to_char(d.given_on, 'YYYY-MM-DD') as given_on, d.facility_id,
+       f.name as facility_name, bt.lot_number, bt.manufacturer as batch_manufacturer, su.display_name as vaccinator
+     from dose_record d
+     left join batch bt on bt.id = d.batch_id
+     left join facility f on f.id = d.facility_id
+     left join staff_user su on su.id = d.vaccinator_id
+     where d.beneficiary_id = ? and d.state <> 'voided'
+     order by d.dose_number`,
+    [beneficiaryId],
+  );
+  const started = config.vaccines.find((v) => v.code === rows[0]?.vaccine);
+  return {
+    beneficiaryId,
+    accountId: person.account_id,
+    person: {
+      name: person.name,
+      familyName: person.name,
+      birthDate: person.birth_date ?? String(person.birth_year),
+      sex: SEX[person.gender] ?? 'unknown',
+      ...(person.passport_enc ? { identifier: { type: 'passport', value: crypto.decrypt(Buffer.from(person.passport_enc)) } } : {}),
+    },
+    doses: rows.map((row) => {
+      const vaccine = config.vaccines.find((v) => v.code === row.vaccine);
+      const codes = vaccine?.codes ?? {};
+      return {
+        doseRecordId: row.id,
+        vaccineCode: row.vaccine,
+        doseNumber: row.dose_number,
+        totalDoses: started?.doses ?? vaccine?.doses ?? row.dose_number,
+        date: row.given_on,
+        vaccine: {
+          code: row.vaccine,
+          name: vaccine?.name ?? row.vaccine,
+          ...(vaccine?.manufacturer || row.batch_manufacturer ? { manufacturer: vaccine?.manufacturer ?? row.batch_manufacturer! } : {}),
+          ...(vaccine?.marketingAuthorisationHolder ? { marketingAuthorisationHolder: vaccine.marketingAuthorisationHolder } : {}),
+          codes: {
+            ...(codes.icd11 ? { icd11: codes.icd11 } : {}),
+            ...(codes.cvx ? { cvx: codes.cvx } : {}),
+            ...(codes.snomed ? { snomed: codes.snomed } : {}),
+            ...(codes.euProduct ? { euProduct: codes.euProduct } : {}),
+            ...(codes.euManufacturer ? { euManufacturer: codes.euManufacturer } : {}),
+          },
+        },
+        // Doses recorded before batches were tracked have no lot: the DDCC requires one, so it says so.
+        lotNumber: row.lot_number ?? 'UNKNOWN',
+        country: config.country,
+        centre: { id: row.facility_id ?? 0, name: row.facility_name ?? config.certificates.issuer.name },
+        ...(row.vaccinator ? { practitioner: row.vaccinator } : {}),
+      };
+    }),
+  };
+}
+
+/** provisional while primary doses are due, final when the series is complete, booster after it. */
+export function certificateKind(doses: readonly CertificateDose[]): CertificateRecord['kind'] {
+  const last = doses.at(-1);
+  if (!last || last.doseNumber < last.totalDoses) return 'provisional';
+  return last.doseNumber === last.totalDoses ? 'final' : 'booster';
+}
+
+/** The canonical record for a person's doses so far (the caller chooses id, version and time). */
+export function buildRecord(
+  found: PersonDoses,
+  config: TenantConfig,
+  issuer: CertificateRecord['issuer'],
+  identity: { certificateId: string; version: number; issuedAt: Date },
+): CertificateRecord {
+  const doses: CertificateDose[] = found.doses.map(({ doseRecordId: _id, vaccineCode: _code, ...dose }) => dose);
+  const due = nextDose(
+    found.doses.map((dose) => ({ vaccine: dose.vaccineCode, doseNumber: dose.doseNumber, givenOn: dose.date })),
+    config.vaccines,
+    todayIn(config.timeZone, identity.issuedAt),
+  );
+  return {
+    certificateId: identity.certificateId,
+    version: identity.version,
+    kind: certificateKind(doses),
+    issuedAt: identity.issuedAt.toISOString(),
+    issuer,
+    person: found.person,
+    doses,
+    ...(due.status === 'due' && due.kind === 'primary' ? { nextDoseFrom: due.earliest } : {}),
+  };
+}
