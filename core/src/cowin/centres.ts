@@ -1,0 +1,213 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import type { CentreAvailability } from '../scheduling/availability-service.js';
+import type { FacilityView } from '../scheduling/facility-service.js';
+import type { SessionView } from '../scheduling/session-service.js';
+
+/**
+ * Co-WIN's shapes, as production served them (field names, order and types are what clients
+ * parse: see shared/reference/cowin-api.md). Everything here is a projection of the native
+ * services' answers; nothing is computed twice.
+ */
+
+/** The names an area has: the one Co-WIN calls English and the request's translation. */
+interface AreaNames {
+  level: string;
+  parent: { level: string; id: number } | null;
+  english: string;
+  localised: string;
+}
+
+/** The tenant's areas by `level:id`, with English and localised names, for naming a centre's state, district and block. */
+export type AreaIndex = Map<string, AreaNames>;
+
+export async function areaIndex(em: EntityManager, lng: string | undefined): Promise<AreaIndex> {
+  const rows = await em.execute<
+    {
+      level: string;
+      id: number;
+      parent_level: string | null;
+      parent_id: number | null;
+      name: string;
+      names: Record<string, string> | null;
+    }[]
+  >('select level, id, parent_level, parent_id, name, names from area');
+  return new Map(
+    rows.map((row) => [
+      `${row.level}:${row.id}`,
+      {
+        level: row.level,
+        parent: row.parent_level != null && row.parent_id != null ? { level: row.parent_level, id: row.parent_id } : null,
+        english: row.names?.en ?? row.name,
+        localised: (lng && row.names?.[lng]) || row.name,
+      },
+    ]),
+  );
+}
+
+/** The centre's area and every area above it, by level. */
+function ancestry(index: AreaIndex, area: { level: string; id: number }): Map<string, AreaNames> {
+  const found = new Map<string, AreaNames>();
+  let at: { level: string; id: number } | null = area;
+  for (let depth = 0; at && depth < 10; depth++) {
+    const names = index.get(`${at.level}:${at.id}`);
+    if (!names) break;
+    found.set(names.level, names);
+    at = names.parent;
+  }
+  return found;
+}
+
+/** DD-MM-YYYY, Co-WIN's dates, from and to ISO dates. */
+export const cowinDate = (iso: string): string => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
+
+export function isoFromCowin(text: string): string | undefined {
+  const match = /^(\d{2})-(\d{2})-(\d{4})$/.exec(text);
+  if (!match) return undefined;
+  const iso = `${match[3]}-${match[2]}-${match[1]}`;
+  const time = Date.parse(`${iso}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === iso ? iso : undefined;
+}
+
+/** Digits of a postal code as Co-WIN's integer `pincode` (0 where a country's codes have letters). */
+function pincode(postalCode: string | null): number {
+  return postalCode && /^\d+$/.test(postalCode) ? Number(postalCode) : 0;
+}
+
+export interface Projection {
+  tenant: TenantConfig;
+  areas: AreaIndex;
+  /** The same centres named in the request's language, when `Accept-Language` was sent: the `*_l` fields. */
+  localised?: Map<number, FacilityView>;
+}
+
+/** The centre fields every session and calendar response starts with, in Co-WIN's order. */
+export function centreFields(facility: FacilityView, projection: Projection): Record<string, unknown> {
+  const { levels } = projection.tenant.areas;
+  const above = ancestry(projection.areas, facility.area);
+  const [state, district, block] = [levels[0], levels[1], levels[2]].map((level) => (level ? above.get(level) : undefined));
+  const fields: Record<string, unknown> = {
+    center_id: facility.id,
+    name: facility.name,
+    address: facility.address ?? '',
+    state_name: state?.english ?? '',
+    district_name: district?.english ?? '',
+    block_name: block?.english ?? '',
+    pincode: pincode(facility.postalCode),
+    lat: Math.trunc(facility.latitude),
+    long: Math.trunc(facility.longitude),
+    from: `${facility.hours.from}:00`,
+    to: `${facility.hours.to}:00`,
+    fee_type: facility.feeType === 'paid' ? 'Paid' : 'Free',
+  };
+  const local = projection.localised?.get(facility.id);
+  if (local) {
+    Object.assign(fields, {
+      name_l: local.name,
+      address_l: local.address ?? '',
+      state_name_l: state?.localised ?? '',
+      district_name_l: district?.localised ?? '',
+      block_name_l: block?.localised ?? '',
+    });
+  }
+  return fields;
+}
+
+/** Vaccines are named as the tenant's file names them, upper case as Co-WIN wrote them. */
+function vaccineName(tenant: TenantConfig, code: string): string {
+  return (tenant.vaccines.find((v) => v.code === code)?.name ?? code).toUpperCase();
+}
+
+/** A fee as Co-WIN wrote it: a string of the amount without decimals when whole ("780"). */
+function fee(facility: FacilityView, vaccine: string): string {
+  const amount = facility.fees[vaccine];
+  if (amount === undefined) return '0';
+  const value = Number(amount);
+  return Number.isInteger(value) ? String(value) : amount;
+}
+
+/** A session as calendar responses carry it. */
+export function sessionFields(session: SessionView, tenant: TenantConfig): Record<string, unknown> {
+  const available = (dose: number) => session.doses.find((d) => d.dose === dose)?.available ?? 0;
+  const fields: Record<string, unknown> = {
+    session_id: session.id,
+    date: cowinDate(session.date),
+    available_capacity: session.doses.reduce((sum, d) => sum + d.available, 0),
+    min_age_limit: session.minAge,
+  };
+  if (session.maxAge != null) fields.max_age_limit = session.maxAge;
+  Object.assign(fields, {
+    allow_all_age: session.maxAge == null && session.minAge <= 18,
+    vaccine: vaccineName(tenant, session.vaccine),
+    slots: session.slots.map((slot) => slot.label),
+    available_capacity_dose1: available(1),
+    available_capacity_dose2: available(2),
+  });
+  return fields;
+}
+
+/** calendarBy*: centres that have sessions in the window, each with them and, if paid, its fees. */
+export function calendarCentre(centre: CentreAvailability, projection: Projection): Record<string, unknown> {
+  const { facility } = centre;
+  const body: Record<string, unknown> = {
+    ...centreFields(facility, projection),
+    sessions: centre.sessions.map((session) => sessionFields(session, projection.tenant)),
+  };
+  if (facility.feeType === 'paid') {
+    const vaccines = [...new Set(centre.sessions.map((s) => s.vaccine)), ...Object.keys(facility.fees)];
+    body.vaccine_fees = [...new Set(vaccines)].map((code) => ({ vaccine: vaccineName(projection.tenant, code), fee: fee(facility, code) }));
+  }
+  return body;
+}
+
+/** findBy*: one flat row per session, the centre fields then the session's. */
+export function sessionRows(centres: CentreAvailability[], projection: Projection): Record<string, unknown>[] {
+  return centres.flatMap((centre) =>
+    centre.sessions.map((session) => {
+      const { session_id, date, available_capacity, available_capacity_dose1, available_capacity_dose2, ...rest } = sessionFields(
+        session,
+        projection.tenant,
+      );
+      return {
+        ...centreFields(centre.facility, projection),
+        session_id,
+        date,
+        available_capacity,
+        available_capacity_dose1,
+        available_capacity_dose2,
+        fee: fee(centre.facility, session.vaccine),
+        ...rest,
+      };
+    }),
+  );
+}
+
+/** findByLatLong: the centre only, with Co-WIN's string pincode and 8-decimal string coordinates. */
+export function nearbyCentre(facility: FacilityView, projection: Projection): Record<string, unknown> {
+  const { levels } = projection.tenant.areas;
+  const above = ancestry(projection.areas, facility.area);
+  const name = (level: string | undefined) => (level ? (above.get(level)?.english ?? '') : '');
+  const fields: Record<string, unknown> = {
+    center_id: facility.id,
+    name: facility.name,
+    district_name: name(levels[1]),
+    state_name: name(levels[0]),
+    location: facility.address ?? '',
+    pincode: facility.postalCode ?? '',
+    block_name: name(levels[2]),
+    lat: facility.latitude.toFixed(8),
+    long: facility.longitude.toFixed(8),
+  };
+  const local = projection.localised?.get(facility.id);
+  if (local) {
+    const localName = (level: string | undefined) => (level ? (above.get(level)?.localised ?? '') : '');
+    Object.assign(fields, {
+      name_l: local.name,
+      district_name_l: localName(levels[1]),
+      state_name_l: localName(levels[0]),
+      location_l: local.address ?? '',
+      block_name_l: localName(levels[2]),
+    });
+  }
+  return fields;
+}

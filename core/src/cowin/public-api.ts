@@ -1,0 +1,255 @@
+import Router from '@koa/router';
+import type { Next } from 'koa';
+import type { DependencyContainer } from 'tsyringe';
+import { TOKENS } from '../kernel/di/tokens.js';
+import { NotFoundError, TeekaError } from '../kernel/errors.js';
+import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
+import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { AreaService } from '../scheduling/area-service.js';
+import { AvailabilityService, type CentreAvailability, type Fresh } from '../scheduling/availability-service.js';
+import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
+import { areaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
+
+/**
+ * Co-WIN's public API (spec 1.1, as production served it) on every tenant, at `/cowin`: a client
+ * written for `https://cdn-api.co-vin.in/api` works against `http://<tenant host>/cowin` unchanged.
+ * The tenant's first two area levels play states and districts, its postal codes PIN codes. Every
+ * answer comes from the native services (areas, facilities, the cached availability); freshness
+ * is said in headers only, never in extra body fields.
+ */
+
+/** Co-WIN's `ttl` (hours) on location lists; the lists themselves change only with the seeds. */
+const LOCATION_TTL = 24;
+const LOCATION_MAX_AGE_SECONDS = 300;
+const WINDOW_SECONDS = 300;
+
+/** Co-WIN's errors: `{errorCode, error}` with its codes; 401 is the bare text clients match. */
+class CowinInputError extends TeekaError {
+  constructor(kind: 'missing' | 'invalid', parameter: string) {
+    super('validation-failed', 400, `${kind} parameter ${parameter}`, { parameter, kind });
+  }
+}
+
+async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    const t = ctx.state.t ?? ((key: string) => key);
+    if (error instanceof CowinInputError) {
+      ctx.status = 400;
+      ctx.body = {
+        errorCode: 'USRRES0001',
+        error: t(error.params.kind === 'missing' ? 'errors:cowin.missing' : 'errors:cowin.invalid', { parameter: error.params.parameter }),
+      };
+    } else if (error instanceof RateLimitedError) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+      ctx.body = { errorCode: 'USRRES0429', error: t('errors:cowin.rate-limited') };
+    } else throw error;
+  }
+}
+
+/** The tenant's per-IP limit on public calls (`limits.rateLimits.publicApiPerIpPer5Minutes`). */
+async function publicLimit(ctx: AppContext, next: Next): Promise<void> {
+  const { container } = tenantScope(ctx);
+  const tenant = container.resolve<TenantConfig>(TOKENS.TenantConfig);
+  await container
+    .resolve<RateLimiter>(TOKENS.RateLimiter)
+    .hit(`cowin-public:ip:${ctx.ip}`, tenant.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
+  // Public data anyone may read from a browser page (slot finders were web pages too).
+  ctx.set('Access-Control-Allow-Origin', '*');
+  await next();
+}
+
+function required(ctx: AppContext, name: string): string {
+  const value = ctx.query[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new CowinInputError('missing', name);
+  return value.trim();
+}
+
+function integer(ctx: AppContext, name: string, text = required(ctx, name)): number {
+  if (!/^\d{1,9}$/.test(text)) throw new CowinInputError('invalid', name);
+  return Number(text);
+}
+
+function date(ctx: AppContext): string {
+  const iso = isoFromCowin(required(ctx, 'date'));
+  if (!iso) throw new CowinInputError('invalid', 'date');
+  return iso;
+}
+
+function coordinate(ctx: AppContext, name: string, limit: number): number {
+  const text = required(ctx, name);
+  const value = Number(text);
+  if (!/^-?\d{1,3}(\.\d{1,12})?$/.test(text) || Math.abs(value) > limit) throw new CowinInputError('invalid', name);
+  return value;
+}
+
+/**
+ * Co-WIN names things in English and adds `*_l` translations when the client sends
+ * Accept-Language (`hi_IN` counts as Hindi). The English answer is read in a scope whose language
+ * is English; the translated one in the request's own.
+ */
+function scopes(ctx: AppContext): { english: DependencyContainer; localised?: DependencyContainer } {
+  const { container } = tenantScope(ctx);
+  const english = container.createChildContainer();
+  english.registerInstance(TOKENS.Language, 'en');
+  return ctx.get('Accept-Language').trim() ? { english, localised: container } : { english };
+}
+
+/** Public, cached answers: how long this one stays fresh, and how old it is. */
+function freshness(ctx: AppContext, computedAt: number, lifetimeSeconds: number): void {
+  const age = Math.max(0, Math.floor((Date.now() - computedAt) / 1000));
+  ctx.set('Cache-Control', lifetimeSeconds > 0 ? `public, max-age=${Math.max(0, lifetimeSeconds - age)}` : 'no-cache');
+  ctx.set('Age', String(age));
+  ctx.vary('Accept-Language');
+}
+
+/** An area or PIN code the tenant does not have finds no centres (as Co-WIN answered), not an error. */
+async function orNone<T>(read: () => Promise<Fresh<T[]>>): Promise<Fresh<T[]>> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof NotFoundError) return { value: [], computedAt: Date.now() };
+    throw error;
+  }
+}
+
+type Search = (service: AvailabilityService) => Promise<Fresh<CentreAvailability[]>>;
+
+/** Availability in English and, when asked, in the request's language: what a projection needs. */
+async function availability(
+  ctx: AppContext,
+  search: Search,
+): Promise<{ centres: CentreAvailability[]; projection: Projection; computedAt: number }> {
+  const { english, localised } = scopes(ctx);
+  const tenant = english.resolve<TenantConfig>(TOKENS.TenantConfig);
+  const answer = await orNone(() => search(english.resolve(AvailabilityService)));
+  const translated = localised ? await orNone(() => search(localised.resolve(AvailabilityService))) : undefined;
+  const projection: Projection = {
+    tenant,
+    areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
+    ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
+  };
+  const computedAt = Math.min(answer.computedAt, translated?.computedAt ?? answer.computedAt);
+  freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
+  return { centres: answer.value, projection, computedAt };
+}
+
+const withSessions = (centres: CentreAvailability[]) => centres.filter((centre) => centre.sessions.length > 0);
+
+export function cowinPublicRoutes(): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/cowin/v2' });
+  router.use(cowinErrors);
+
+  router.get('/admin/location/states', publicLimit, async (ctx) => {
+    const { english, localised } = scopes(ctx);
+    const tenant = english.resolve<TenantConfig>(TOKENS.TenantConfig);
+    const level = tenant.areas.levels[0];
+    const states = await english.resolve(AreaService).list({ level });
+    const names = localised ? new Map((await localised.resolve(AreaService).list({ level })).map((a) => [a.id, a.name])) : undefined;
+    ctx.set('Cache-Control', `public, max-age=${LOCATION_MAX_AGE_SECONDS}`);
+    ctx.vary('Accept-Language');
+    ctx.body = {
+      states: [...states]
+        .sort((a, b) => a.id - b.id)
+        .map((state) => ({
+          state_id: state.id,
+          state_name: state.name,
+          ...(names ? { state_name_l: names.get(state.id) ?? state.name } : {}),
+        })),
+      ttl: LOCATION_TTL,
+    };
+  });
+
+  router.get('/admin/location/districts/:stateId', publicLimit, async (ctx) => {
+    const stateId = integer(ctx, 'state_id', ctx.params.stateId);
+    const { english, localised } = scopes(ctx);
+    const tenant = english.resolve<TenantConfig>(TOKENS.TenantConfig);
+    const level = tenant.areas.levels[1];
+    const districts = level ? await english.resolve(AreaService).list({ level, parent: stateId }) : [];
+    const names =
+      level && localised
+        ? new Map((await localised.resolve(AreaService).list({ level, parent: stateId })).map((a) => [a.id, a.name]))
+        : undefined;
+    ctx.set('Cache-Control', `public, max-age=${LOCATION_MAX_AGE_SECONDS}`);
+    ctx.vary('Accept-Language');
+    ctx.body = {
+      districts: [...districts]
+        .sort((a, b) => a.id - b.id)
+        .map((district) => ({
+          state_id: stateId,
+          district_id: district.id,
+          district_name: district.name,
+          ...(names ? { district_name_l: names.get(district.id) ?? district.name } : {}),
+        })),
+      ttl: LOCATION_TTL,
+    };
+  });
+
+  const district = (ctx: AppContext): Search => {
+    const id = integer(ctx, 'district_id');
+    const day = date(ctx);
+    const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
+    return (service) => service.fresh.byArea(level, id, day, 1);
+  };
+  const pin = (ctx: AppContext, days: number): Search => {
+    const code = required(ctx, 'pincode');
+    const day = date(ctx);
+    return (service) => service.fresh.byPostalCode(code, day, days);
+  };
+
+  router.get('/appointment/sessions/public/findByPin', publicLimit, async (ctx) => {
+    const { centres, projection } = await availability(ctx, pin(ctx, 1));
+    ctx.body = { sessions: sessionRows(centres, projection) };
+  });
+
+  router.get('/appointment/sessions/public/findByDistrict', publicLimit, async (ctx) => {
+    const { centres, projection } = await availability(ctx, district(ctx));
+    ctx.body = { sessions: sessionRows(centres, projection) };
+  });
+
+  router.get('/appointment/sessions/public/calendarByPin', publicLimit, async (ctx) => {
+    const { centres, projection } = await availability(ctx, pin(ctx, 7));
+    ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+  });
+
+  router.get('/appointment/sessions/public/calendarByDistrict', publicLimit, async (ctx) => {
+    const id = integer(ctx, 'district_id');
+    const day = date(ctx);
+    const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
+    const { centres, projection } = await availability(ctx, (service) => service.fresh.byArea(level, id, day, 7));
+    ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+  });
+
+  // Co-WIN answered this one with a single object, not an array; an unknown centre with an empty one.
+  router.get('/appointment/sessions/public/calendarByCenter', publicLimit, async (ctx) => {
+    const id = integer(ctx, 'center_id');
+    const day = date(ctx);
+    const { centres, projection } = await availability(ctx, async (service) => {
+      const one = await service.fresh.byCentre(id, day, 7);
+      return { value: one.value ? [one.value] : [], computedAt: one.computedAt };
+    });
+    const [centre] = withSessions(centres);
+    ctx.body = { centers: centre ? calendarCentre(centre, projection) : {} };
+  });
+
+  router.get('/appointment/centers/public/findByLatLong', publicLimit, async (ctx) => {
+    const lat = coordinate(ctx, 'lat', 90);
+    const long = coordinate(ctx, 'long', 180);
+    const { english, localised } = scopes(ctx);
+    const facilities = await english.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM);
+    const translated = localised ? await localised.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM) : undefined;
+    const projection: Projection = {
+      tenant: english.resolve<TenantConfig>(TOKENS.TenantConfig),
+      areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
+      ...(translated ? { localised: new Map<number, FacilityView>(translated.map((f) => [f.id, f])) } : {}),
+    };
+    ctx.set('Cache-Control', 'public, max-age=60');
+    ctx.vary('Accept-Language');
+    ctx.body = { centers: facilities.map((facility) => nearbyCentre(facility, projection)), ttl: LOCATION_TTL };
+  });
+
+  return router;
+}
