@@ -4,6 +4,7 @@ import './vaccination/deletion-guard.js';
 import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
 import { certificateApiRoutes } from './certificates/api.js';
+import { cowinCitizenRoutes } from './cowin/citizen-api.js';
 import { cowinPublicRoutes } from './cowin/public-api.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import { inventoryApiRoutes } from './inventory/api.js';
@@ -35,6 +36,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     facilityApiRoutes(),
     sessionApiRoutes(),
     cowinPublicRoutes(),
+    cowinCitizenRoutes(),
     inventoryApiRoutes(),
     vaccinationApiRoutes(),
     aefiApiRoutes(),

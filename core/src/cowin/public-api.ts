@@ -2,12 +2,13 @@ import Router from '@koa/router';
 import type { Next } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError, TeekaError } from '../kernel/errors.js';
+import { NotFoundError, TeekaError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { AreaService } from '../scheduling/area-service.js';
 import { AvailabilityService, type CentreAvailability, type Fresh } from '../scheduling/availability-service.js';
+import { SessionFullError } from '../scheduling/errors.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
 import { areaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
 
@@ -25,13 +26,18 @@ const LOCATION_MAX_AGE_SECONDS = 300;
 const WINDOW_SECONDS = 300;
 
 /** Co-WIN's errors: `{errorCode, error}` with its codes; 401 is the bare text clients match. */
-class CowinInputError extends TeekaError {
+export class CowinInputError extends TeekaError {
   constructor(kind: 'missing' | 'invalid', parameter: string) {
     super('validation-failed', 400, `${kind} parameter ${parameter}`, { parameter, kind });
   }
 }
 
-async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
+/**
+ * Co-WIN's error answers: `{errorCode, error}` (localised text), with its codes where the
+ * reference gives them (USRRES0001 bad input, APPOIN0040 fully booked) and Teeka's stable code
+ * otherwise; 401 is the bare text its clients match on.
+ */
+export async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
   try {
     await next();
   } catch (error) {
@@ -46,6 +52,27 @@ async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
       ctx.status = 429;
       ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.body = { errorCode: 'USRRES0429', error: t('errors:cowin.rate-limited') };
+    } else if (error instanceof TeekaError && error.code.startsWith('otp-')) {
+      // A wrong or expired OTP is a bad request in Co-WIN, not a missing sign-in.
+      ctx.status = 400;
+      ctx.body = { errorCode: error.code, error: t(`errors:${error.code}.detail`, error.params) };
+    } else if (error instanceof UnauthorizedError) {
+      ctx.status = 401;
+      ctx.type = 'text/plain';
+      ctx.body = 'Unauthenticated access!';
+    } else if (error instanceof SessionFullError) {
+      ctx.status = 409;
+      ctx.body = { errorCode: 'APPOIN0040', error: t('errors:cowin.fully-booked') };
+    } else if (error instanceof ValidationError) {
+      ctx.status = 400;
+      const first = error.fields[0];
+      ctx.body = {
+        errorCode: 'USRRES0001',
+        error: first ? t(`errors:fields.${first.code === 'type' ? 'format' : first.code}`) : t(`errors:${error.code}.detail`),
+      };
+    } else if (error instanceof TeekaError && error.status < 500) {
+      ctx.status = error.status;
+      ctx.body = { errorCode: error.code, error: t(`errors:${error.code}.detail`, error.params) };
     } else throw error;
   }
 }
@@ -62,13 +89,13 @@ async function publicLimit(ctx: AppContext, next: Next): Promise<void> {
   await next();
 }
 
-function required(ctx: AppContext, name: string): string {
+export function required(ctx: AppContext, name: string): string {
   const value = ctx.query[name];
   if (typeof value !== 'string' || value.trim() === '') throw new CowinInputError('missing', name);
   return value.trim();
 }
 
-function integer(ctx: AppContext, name: string, text = required(ctx, name)): number {
+export function integer(ctx: AppContext, name: string, text = required(ctx, name)): number {
   if (!/^\d{1,9}$/.test(text)) throw new CowinInputError('invalid', name);
   return Number(text);
 }
@@ -91,7 +118,7 @@ function coordinate(ctx: AppContext, name: string, limit: number): number {
  * Accept-Language (`hi_IN` counts as Hindi). The English answer is read in a scope whose language
  * is English; the translated one in the request's own.
  */
-function scopes(ctx: AppContext): { english: DependencyContainer; localised?: DependencyContainer } {
+export function scopes(ctx: AppContext): { english: DependencyContainer; localised?: DependencyContainer } {
   const { container } = tenantScope(ctx);
   const english = container.createChildContainer();
   english.registerInstance(TOKENS.Language, 'en');

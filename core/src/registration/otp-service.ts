@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { RequestOrigin } from '../kernel/audit/audit-log.js';
@@ -69,7 +69,7 @@ export class OtpService {
       await connection.execute(
         `insert into otp_challenge (id, phone_hash, phone_enc, code_hash, created_at, expires_at, attempts, max_attempts)
          values (?, ?, ?, ?, now(), now() + make_interval(secs => ?), 0, ?)`,
-        [txnId, phoneHash, this.crypto.encrypt(phone), this.codeHash(txnId, code), otp.ttlSeconds, otp.maxAttempts],
+        [txnId, phoneHash, this.crypto.encrypt(phone), this.codeHash(txnId, sha256Hex(code)), otp.ttlSeconds, otp.maxAttempts],
         'run',
         em.getTransactionContext(),
       );
@@ -88,7 +88,16 @@ export class OtpService {
   }
 
   /** Checks the code; on success finds or creates the account and starts a session. */
-  async confirm(txnId: string, code: string, language: string): Promise<IssuedToken & { accountId: string }> {
+  async confirm(txnId: string, code: string, language: string): Promise<IssuedToken & { accountId: string; isNewAccount: boolean }> {
+    return this.confirmDigest(txnId, sha256Hex(code), language);
+  }
+
+  /**
+   * Confirms with the SHA-256 (hex) of the code, as Co-WIN's clients send it: the challenge keeps
+   * a keyed hash of that digest, so both forms check against the one stored value.
+   */
+  async confirmDigest(txnId: string, digest: string, language: string): Promise<IssuedToken & { accountId: string; isNewAccount: boolean }> {
+    const code = digest.toLowerCase();
     const connection = this.em.getConnection();
     // Count the attempt first, in the same statement that reads the challenge: no race can
     // give anyone more tries than allowed.
@@ -117,19 +126,22 @@ export class OtpService {
 
     const phone = this.crypto.decrypt(Buffer.from(challenge.phone_enc));
     const phoneHash = this.crypto.keyedHash('phone', phone);
-    const account = await connection.execute<{ id: string }[]>(
+    const account = await connection.execute<{ id: string; inserted: boolean }[]>(
       `insert into account (id, phone_hash, phone_enc, language, created_at, last_sign_in_at)
        values (?, ?, ?, ?, now(), now())
        on conflict (phone_hash) do update set last_sign_in_at = now(), language = excluded.language
-       returning id`,
+       returning id, (xmax = 0) as inserted`,
       [randomUUID(), phoneHash, this.crypto.encrypt(phone), language],
     );
     const accountId = account[0].id;
     this.log.debug({ txnId, accountId }, 'otp confirmed');
-    return { ...(await this.sessions.issue('citizen', accountId)), accountId };
+    return { ...(await this.sessions.issue('citizen', accountId)), accountId, isNewAccount: account[0].inserted };
   }
 
-  private codeHash(txnId: string, code: string): string {
-    return this.crypto.keyedHash('otp', `${txnId}:${code}`);
+  /** The stored check of a code: a keyed hash of its SHA-256 digest, bound to the challenge. */
+  private codeHash(txnId: string, digest: string): string {
+    return this.crypto.keyedHash('otp', `${txnId}:${digest}`);
   }
 }
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');

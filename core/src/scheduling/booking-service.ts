@@ -170,46 +170,72 @@ export class BookingService {
    * transaction, so the move happens entirely or not at all. A tenant limits how often.
    */
   async reschedule(accountId: string, appointmentId: string, to: { sessionId: string; slot: string }): Promise<AppointmentView> {
-    const appointment = await this.em.findOne(Appointment, { id: appointmentId, accountId });
-    if (!appointment) throw new NotFoundError('no such appointment');
-    if (appointment.state !== 'booked') throw new AppointmentNotActiveError();
-    const limit = this.tenant.scheduling.reschedulesPerAppointment;
-    if (appointment.rescheduleCount >= limit) throw new RescheduleLimitError(limit);
-    const { session, slot, today, offered } = await this.target(to.sessionId, to.slot);
-    if (session.id === appointment.sessionId && slot.slotIndex === appointment.slotIndex) return this.one(appointmentId);
-    const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: appointment.beneficiaryId });
-    const problem = await this.eligibility.check(beneficiary, session, today, offered, appointment.intervalException ?? undefined);
-    const code = typeof problem === 'string' ? problem : problem.dose !== appointment.doseNumber ? 'dose-not-due' : undefined;
-    if (code) throw new ValidationError('the appointment cannot move to this session', [{ path: '/sessionId', code }]);
-
-    const from = { sessionId: appointment.sessionId, slotIndex: appointment.slotIndex };
-    await this.em.transactional(async (em) => {
-      const moved = await em.execute<{ affectedRows?: number }>(
-        `update appointment set session_id = ?, slot_index = ?, reschedule_count = reschedule_count + 1, updated_at = now()
-         where id = ? and state = 'booked' and session_id = ? and slot_index = ? and reschedule_count < ?`,
-        [session.id, slot.slotIndex, appointmentId, from.sessionId, from.slotIndex, limit],
-        'run',
-      );
-      // Cancelled, completed or moved by another request since it was read.
-      if (!moved.affectedRows) throw new AppointmentNotActiveError();
-      // Counters in one order (session, then slot) whichever way people move, so that two moves in
-      // opposite directions cannot deadlock.
-      if (session.id !== from.sessionId) {
-        const doseMoves = [
-          { sessionId: session.id, delta: 1 },
-          { sessionId: from.sessionId, delta: -1 },
-        ].sort((a, b) => a.sessionId.localeCompare(b.sessionId));
-        for (const move of doseMoves) await this.shiftDose(em, move.sessionId, appointment.doseNumber, move.delta);
-      }
-      const slotMoves = [
-        { sessionId: session.id, slotIndex: slot.slotIndex, delta: 1 },
-        { ...from, delta: -1 },
-      ].sort((a, b) => a.sessionId.localeCompare(b.sessionId) || a.slotIndex - b.slotIndex);
-      for (const move of slotMoves) await this.shiftSlot(em, move.sessionId, move.slotIndex, move.delta);
-    });
-    const view = await this.one(appointmentId);
-    await this.notices.moved([view.id]);
+    const [view] = await this.rescheduleTogether(accountId, [appointmentId], to);
     return view;
+  }
+
+  /**
+   * Moves several appointments of an account (a family booked together) to one slot: all of them
+   * or none. Counter changes are summed per row and applied in one order (dose counters by
+   * session and dose, then slots by session and index), so moves in opposite directions cannot
+   * deadlock, and a full target refuses the whole move.
+   */
+  async rescheduleTogether(
+    accountId: string,
+    appointmentIds: string[],
+    to: { sessionId: string; slot: string },
+  ): Promise<AppointmentView[]> {
+    const appointments = await this.em.find(Appointment, { id: { $in: appointmentIds }, accountId });
+    if (appointments.length !== new Set(appointmentIds).size) throw new NotFoundError('no such appointment');
+    if (appointments.some((a) => a.state !== 'booked')) throw new AppointmentNotActiveError();
+    const limit = this.tenant.scheduling.reschedulesPerAppointment;
+    if (appointments.some((a) => a.rescheduleCount >= limit)) throw new RescheduleLimitError(limit);
+    const { session, slot, today, offered } = await this.target(to.sessionId, to.slot);
+    const moving = appointments.filter((a) => a.sessionId !== session.id || a.slotIndex !== slot.slotIndex);
+    for (const appointment of moving) {
+      const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: appointment.beneficiaryId });
+      const problem = await this.eligibility.check(beneficiary, session, today, offered, appointment.intervalException ?? undefined);
+      const code = typeof problem === 'string' ? problem : problem.dose !== appointment.doseNumber ? 'dose-not-due' : undefined;
+      if (code) throw new ValidationError('the appointment cannot move to this session', [{ path: '/sessionId', code }]);
+    }
+
+    if (moving.length > 0) {
+      await this.em.transactional(async (em) => {
+        const doses = new Map<string, { sessionId: string; dose: number; delta: number }>();
+        const slots = new Map<string, { sessionId: string; slotIndex: number; delta: number }>();
+        const add = <T extends { delta: number }>(map: Map<string, T>, key: string, row: T) => {
+          const known = map.get(key);
+          if (known) known.delta += row.delta;
+          else map.set(key, row);
+        };
+        for (const appointment of moving) {
+          const moved = await em.execute<{ affectedRows?: number }>(
+            `update appointment set session_id = ?, slot_index = ?, reschedule_count = reschedule_count + 1, updated_at = now()
+             where id = ? and state = 'booked' and session_id = ? and slot_index = ? and reschedule_count < ?`,
+            [session.id, slot.slotIndex, appointment.id, appointment.sessionId, appointment.slotIndex, limit],
+            'run',
+          );
+          // Cancelled, completed or moved by another request since it was read.
+          if (!moved.affectedRows) throw new AppointmentNotActiveError();
+          const dose = appointment.doseNumber;
+          add(doses, `${session.id}|${dose}`, { sessionId: session.id, dose, delta: 1 });
+          add(doses, `${appointment.sessionId}|${dose}`, { sessionId: appointment.sessionId, dose, delta: -1 });
+          add(slots, `${session.id}|${slot.slotIndex}`, { sessionId: session.id, slotIndex: slot.slotIndex, delta: 1 });
+          add(slots, `${appointment.sessionId}|${appointment.slotIndex}`, {
+            sessionId: appointment.sessionId,
+            slotIndex: appointment.slotIndex,
+            delta: -1,
+          });
+        }
+        const inOrder = [...doses.values()].sort((a, b) => a.sessionId.localeCompare(b.sessionId) || a.dose - b.dose);
+        for (const row of inOrder) if (row.delta !== 0) await this.shiftDose(em, row.sessionId, row.dose, row.delta);
+        const slotOrder = [...slots.values()].sort((a, b) => a.sessionId.localeCompare(b.sessionId) || a.slotIndex - b.slotIndex);
+        for (const row of slotOrder) if (row.delta !== 0) await this.shiftSlot(em, row.sessionId, row.slotIndex, row.delta);
+      });
+    }
+    const views = await Promise.all(appointmentIds.map((id) => this.one(id)));
+    if (moving.length > 0) await this.notices.moved(moving.map((a) => a.id));
+    return views;
   }
 
   async list(accountId: string): Promise<AppointmentView[]> {
@@ -342,13 +368,13 @@ export class BookingService {
     return undefined;
   }
 
-  /** Gives one place back to (delta -1) or takes one from (delta +1) a session's dose counter. */
-  private async shiftDose(em: EntityManager, sessionId: string, dose: number, delta: 1 | -1 | number): Promise<void> {
+  /** Takes `delta` places from a session's dose counter (or gives them back, delta < 0); never past its bounds. */
+  private async shiftDose(em: EntityManager, sessionId: string, dose: number, delta: number): Promise<void> {
     const changed = await em.execute<{ affectedRows?: number }>(
       delta > 0
-        ? 'update session_capacity set online_booked = online_booked + 1 where session_id = ? and dose_number = ? and online_booked < online_capacity'
-        : 'update session_capacity set online_booked = online_booked - 1 where session_id = ? and dose_number = ? and online_booked >= 1',
-      [sessionId, dose],
+        ? 'update session_capacity set online_booked = online_booked + ? where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity'
+        : 'update session_capacity set online_booked = online_booked - ? where session_id = ? and dose_number = ? and online_booked >= ?',
+      [Math.abs(delta), sessionId, dose, Math.abs(delta)],
       'run',
     );
     if (changed.affectedRows) return;
@@ -359,9 +385,9 @@ export class BookingService {
   private async shiftSlot(em: EntityManager, sessionId: string, slotIndex: number, delta: number): Promise<void> {
     const changed = await em.execute<{ affectedRows?: number }>(
       delta > 0
-        ? 'update session_slot set booked = booked + 1 where session_id = ? and slot_index = ? and booked < capacity'
-        : 'update session_slot set booked = booked - 1 where session_id = ? and slot_index = ? and booked >= 1',
-      [sessionId, slotIndex],
+        ? 'update session_slot set booked = booked + ? where session_id = ? and slot_index = ? and booked + ? <= capacity'
+        : 'update session_slot set booked = booked - ? where session_id = ? and slot_index = ? and booked >= ?',
+      [Math.abs(delta), sessionId, slotIndex, Math.abs(delta)],
       'run',
     );
     if (changed.affectedRows) return;

@@ -345,6 +345,8 @@ export const tenantSchema = {
             'chronic-kidney-disease',
             'cancer',
             'immunodeficiency',
+            // Declared without naming it (Co-WIN's comorbidity_ind "Y"); checked at the centre.
+            'other',
           ],
         },
       },
