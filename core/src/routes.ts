@@ -5,7 +5,7 @@ import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
 import { certificateApiRoutes } from './certificates/api.js';
 import { cowinCitizenRoutes } from './cowin/citizen-api.js';
-import { cowinPublicRoutes } from './cowin/public-api.js';
+import { cowinFallbackRoutes, cowinPublicRoutes } from './cowin/public-api.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
@@ -46,6 +46,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     stockPageRoutes(),
     dayPageRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
+    cowinFallbackRoutes(),
   ];
   for (const module of modules) router.use(module.routes());
   return router;

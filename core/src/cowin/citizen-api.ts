@@ -1,9 +1,10 @@
 import Router from '@koa/router';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import svgCaptcha from 'svg-captcha';
 import type { InjectionToken } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError } from '../kernel/errors.js';
+import { NotFoundError, TeekaError } from '../kernel/errors.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { Account } from '../registration/account.entity.js';
@@ -209,6 +210,21 @@ export function cowinCitizenRoutes(): Router<AppState> {
     };
   });
 
+  // Clients call this before every booking whether or not the captcha is checked: always answered.
+  router.post('/auth/getRecaptcha', requireCitizen(), async (ctx) => {
+    const { container, em } = tenantScope(ctx);
+    const crypto = container.resolve<TenantCrypto>(TOKENS.Crypto);
+    const captcha = svgCaptcha.create({ size: 5, noise: 2, ignoreChars: '0oO1iIlL' });
+    const sessionId = ctx.state.citizen!.sessionId;
+    await em.execute(
+      `insert into cowin_captcha (session_id, answer_hash, created_at) values (?, ?, now())
+       on conflict (session_id) do update set answer_hash = excluded.answer_hash, created_at = now()`,
+      [sessionId, crypto.keyedHash('cowin-captcha', `${sessionId}:${captcha.text.toLowerCase()}`)],
+      'run',
+    );
+    ctx.body = { captcha: captcha.data };
+  });
+
   router.post('/appointment/schedule', requireCitizen(), async (ctx) => {
     const sessionId = uuid(ctx, 'session_id');
     const slot = field(ctx, 'slot');
@@ -217,6 +233,7 @@ export function cowinCitizenRoutes(): Router<AppState> {
     if (!Array.isArray(people) || people.length === 0 || !people.every((p) => typeof p === 'string')) {
       throw new CowinInputError('missing', 'beneficiaries');
     }
+    if (tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).cowin.captcha) await checkCaptcha(ctx);
     const key = ctx.get('Idempotency-Key') || undefined;
     const { booked } = await resolve(ctx, BookingService).book(
       ctx.state.citizen!.accountId,
@@ -249,6 +266,27 @@ export function cowinCitizenRoutes(): Router<AppState> {
   });
 
   return router;
+}
+
+/** The answer to this login's last captcha, used once; a wrong or missing one is Co-WIN's APPOIN0044. */
+async function checkCaptcha(ctx: AppContext): Promise<void> {
+  const { container, em } = tenantScope(ctx);
+  const crypto = container.resolve<TenantCrypto>(TOKENS.Crypto);
+  const sessionId = ctx.state.citizen!.sessionId;
+  const answer = typeof body(ctx).captcha === 'string' ? String(body(ctx).captcha).trim().toLowerCase() : '';
+  const [row] = await em.execute<{ answer_hash: string }[]>(
+    `delete from cowin_captcha where session_id = ? and created_at > now() - interval '10 minutes' returning answer_hash`,
+    [sessionId],
+  );
+  if (!row || !answer || !crypto.sameHash(row.answer_hash, crypto.keyedHash('cowin-captcha', `${sessionId}:${answer}`))) {
+    throw new CaptchaError();
+  }
+}
+
+class CaptchaError extends TeekaError {
+  constructor() {
+    super('captcha-invalid', 400, 'the captcha answer is wrong');
+  }
 }
 
 async function dosesOf(em: EntityManager, accountId: string) {

@@ -6,6 +6,7 @@ import { NotFoundError, TeekaError, UnauthorizedError, ValidationError } from '.
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { requireCitizen } from '../registration/auth.js';
 import { AreaService } from '../scheduling/area-service.js';
 import { AvailabilityService, type CentreAvailability, type Fresh } from '../scheduling/availability-service.js';
 import { SessionFullError } from '../scheduling/errors.js';
@@ -70,10 +71,18 @@ export async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
         errorCode: 'USRRES0001',
         error: first ? t(`errors:fields.${first.code === 'type' ? 'format' : first.code}`) : t(`errors:${error.code}.detail`),
       };
+    } else if (error instanceof TeekaError && error.code === 'captcha-invalid') {
+      ctx.status = 400;
+      ctx.body = { errorCode: 'APPOIN0044', error: t('errors:cowin.captcha-invalid') };
     } else if (error instanceof TeekaError && error.status < 500) {
       ctx.status = error.status;
       ctx.body = { errorCode: error.code, error: t(`errors:${error.code}.detail`, error.params) };
-    } else throw error;
+    } else {
+      // Even a failure of ours keeps the shape Co-WIN's clients parse; the details go to the log only.
+      ctx.state.log?.error({ err: error }, 'cowin request failed');
+      ctx.status = 500;
+      ctx.body = { errorCode: 'internal-error', error: t('errors:internal-error.detail') };
+    }
   }
 }
 
@@ -86,6 +95,16 @@ async function publicLimit(ctx: AppContext, next: Next): Promise<void> {
     .hit(`cowin-public:ip:${ctx.ip}`, tenant.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
   // Public data anyone may read from a browser page (slot finders were web pages too).
   ctx.set('Access-Control-Allow-Origin', '*');
+  await next();
+}
+
+/** Co-WIN allowed a signed-in client 20 searches per login (tenant `cowin.searchesPerLogin`), to slow bots down. */
+async function searchesPerLogin(ctx: AppContext, next: Next): Promise<void> {
+  const { container } = tenantScope(ctx);
+  const tenant = container.resolve<TenantConfig>(TOKENS.TenantConfig);
+  await container
+    .resolve<RateLimiter>(TOKENS.RateLimiter)
+    .hit(`cowin-search:login:${ctx.state.citizen!.sessionId}`, tenant.cowin.searchesPerLogin, tenant.limits.citizenSessionSeconds);
   await next();
 }
 
@@ -148,6 +167,7 @@ type Search = (service: AvailabilityService) => Promise<Fresh<CentreAvailability
 /** Availability in English and, when asked, in the request's language: what a projection needs. */
 async function availability(
   ctx: AppContext,
+  filtered: boolean,
   search: Search,
 ): Promise<{ centres: CentreAvailability[]; projection: Projection; computedAt: number }> {
   const { english, localised } = scopes(ctx);
@@ -161,7 +181,14 @@ async function availability(
   };
   const computedAt = Math.min(answer.computedAt, translated?.computedAt ?? answer.computedAt);
   freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
-  return { centres: answer.value, projection, computedAt };
+  if (!filtered) return { centres: answer.value, projection, computedAt };
+  // Signed-in searches are for one person: not kept by shared caches; `vaccine` narrows them.
+  ctx.set('Cache-Control', 'private, no-cache');
+  const vaccine = typeof ctx.query.vaccine === 'string' ? ctx.query.vaccine.trim().toLowerCase() : '';
+  const wanted = (code: string) =>
+    !vaccine || code === vaccine || (tenant.vaccines.find((v) => v.code === code)?.name ?? '').toLowerCase() === vaccine;
+  const centres = answer.value.map((centre) => ({ ...centre, sessions: centre.sessions.filter((session) => wanted(session.vaccine)) }));
+  return { centres, projection, computedAt };
 }
 
 const withSessions = (centres: CentreAvailability[]) => centres.filter((centre) => centre.sessions.length > 0);
@@ -227,56 +254,77 @@ export function cowinPublicRoutes(): Router<AppState> {
     return (service) => service.fresh.byPostalCode(code, day, days);
   };
 
-  router.get('/appointment/sessions/public/findByPin', publicLimit, async (ctx) => {
-    const { centres, projection } = await availability(ctx, pin(ctx, 1));
-    ctx.body = { sessions: sessionRows(centres, projection) };
-  });
-
-  router.get('/appointment/sessions/public/findByDistrict', publicLimit, async (ctx) => {
-    const { centres, projection } = await availability(ctx, district(ctx));
-    ctx.body = { sessions: sessionRows(centres, projection) };
-  });
-
-  router.get('/appointment/sessions/public/calendarByPin', publicLimit, async (ctx) => {
-    const { centres, projection } = await availability(ctx, pin(ctx, 7));
-    ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
-  });
-
-  router.get('/appointment/sessions/public/calendarByDistrict', publicLimit, async (ctx) => {
-    const id = integer(ctx, 'district_id');
-    const day = date(ctx);
-    const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
-    const { centres, projection } = await availability(ctx, (service) => service.fresh.byArea(level, id, day, 7));
-    ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
-  });
-
-  // Co-WIN answered this one with a single object, not an array; an unknown centre with an empty one.
-  router.get('/appointment/sessions/public/calendarByCenter', publicLimit, async (ctx) => {
-    const id = integer(ctx, 'center_id');
-    const day = date(ctx);
-    const { centres, projection } = await availability(ctx, async (service) => {
-      const one = await service.fresh.byCentre(id, day, 7);
-      return { value: one.value ? [one.value] : [], computedAt: one.computedAt };
+  // The same searches twice: public (cached, limited per IP) and for signed-in citizens (Co-WIN's
+  // "fresher" reads with an optional vaccine filter, limited per login to slow bots down).
+  const variants = [
+    { infix: 'public/', guards: [publicLimit], filtered: false },
+    { infix: '', guards: [requireCitizen(), searchesPerLogin], filtered: true },
+  ];
+  for (const { infix, guards, filtered } of variants) {
+    router.get(`/appointment/sessions/${infix}findByPin`, ...guards, async (ctx) => {
+      const { centres, projection } = await availability(ctx, filtered, pin(ctx, 1));
+      ctx.body = { sessions: sessionRows(centres, projection) };
     });
-    const [centre] = withSessions(centres);
-    ctx.body = { centers: centre ? calendarCentre(centre, projection) : {} };
-  });
 
-  router.get('/appointment/centers/public/findByLatLong', publicLimit, async (ctx) => {
-    const lat = coordinate(ctx, 'lat', 90);
-    const long = coordinate(ctx, 'long', 180);
-    const { english, localised } = scopes(ctx);
-    const facilities = await english.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM);
-    const translated = localised ? await localised.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM) : undefined;
-    const projection: Projection = {
-      tenant: english.resolve<TenantConfig>(TOKENS.TenantConfig),
-      areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
-      ...(translated ? { localised: new Map<number, FacilityView>(translated.map((f) => [f.id, f])) } : {}),
-    };
-    ctx.set('Cache-Control', 'public, max-age=60');
-    ctx.vary('Accept-Language');
-    ctx.body = { centers: facilities.map((facility) => nearbyCentre(facility, projection)), ttl: LOCATION_TTL };
-  });
+    router.get(`/appointment/sessions/${infix}findByDistrict`, ...guards, async (ctx) => {
+      const { centres, projection } = await availability(ctx, filtered, district(ctx));
+      ctx.body = { sessions: sessionRows(centres, projection) };
+    });
 
+    router.get(`/appointment/sessions/${infix}calendarByPin`, ...guards, async (ctx) => {
+      const { centres, projection } = await availability(ctx, filtered, pin(ctx, 7));
+      ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+    });
+
+    router.get(`/appointment/sessions/${infix}calendarByDistrict`, ...guards, async (ctx) => {
+      const id = integer(ctx, 'district_id');
+      const day = date(ctx);
+      const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
+      const { centres, projection } = await availability(ctx, filtered, (service) => service.fresh.byArea(level, id, day, 7));
+      ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+    });
+
+    // Co-WIN answered this one with a single object, not an array; an unknown centre with an empty one.
+    router.get(`/appointment/sessions/${infix}calendarByCenter`, ...guards, async (ctx) => {
+      const id = integer(ctx, 'center_id');
+      const day = date(ctx);
+      const { centres, projection } = await availability(ctx, filtered, async (service) => {
+        const one = await service.fresh.byCentre(id, day, 7);
+        return { value: one.value ? [one.value] : [], computedAt: one.computedAt };
+      });
+      const [centre] = withSessions(centres);
+      ctx.body = { centers: centre ? calendarCentre(centre, projection) : {} };
+    });
+
+    router.get(`/appointment/centers/${infix}findByLatLong`, ...guards, async (ctx) => {
+      const lat = coordinate(ctx, 'lat', 90);
+      const long = coordinate(ctx, 'long', 180);
+      const { english, localised } = scopes(ctx);
+      const facilities = await english.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM);
+      const translated = localised ? await localised.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM) : undefined;
+      const projection: Projection = {
+        tenant: english.resolve<TenantConfig>(TOKENS.TenantConfig),
+        areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
+        ...(translated ? { localised: new Map<number, FacilityView>(translated.map((f) => [f.id, f])) } : {}),
+      };
+      ctx.set('Cache-Control', filtered ? 'private, no-cache' : 'public, max-age=60');
+      ctx.vary('Accept-Language');
+      ctx.body = { centers: facilities.map((facility) => nearbyCentre(facility, projection)), ttl: LOCATION_TTL };
+    });
+  }
+
+  return router;
+}
+
+/**
+ * Last of all the tenant's routes: anything else under /cowin (an unknown path or method) answers
+ * in Co-WIN's error shape too, as clients parse every /cowin answer that way.
+ */
+export function cowinFallbackRoutes(): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/cowin' });
+  router.use(cowinErrors);
+  router.all('/{*rest}', () => {
+    throw new NotFoundError('no such Co-WIN endpoint');
+  });
   return router;
 }

@@ -123,11 +123,21 @@ export interface TenantConfig {
       publicApiPerIpPer5Minutes: number;
     };
   };
+  cowin: { captcha: boolean; searchesPerLogin: number };
   scheduling: {
     /** How old an availability answer may be, in seconds; 0 turns caching off. */
     availabilityCacheSeconds: number;
     reschedulesPerAppointment: number;
     fairOpening: { enabled: boolean; windowMs: number };
+  };
+  /** Webhooks and Server-Sent Events about new places (docs/subscriptions.md). */
+  subscriptions: {
+    maxFailures: number;
+    attemptsPerNotice: number;
+    retryDelaySeconds: number;
+    allowPrivateTargets?: boolean;
+    replaySeconds: number;
+    createPerIpPerHour: number;
   };
   /** Adverse events following immunisation: the symptom list and when a batch is flagged. */
   aefi: {

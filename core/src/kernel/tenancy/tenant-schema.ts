@@ -262,6 +262,18 @@ export const tenantSchema = {
         },
       },
     },
+    /** The Co-WIN-compatible API at /cowin. */
+    cowin: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Whether schedule checks the answer to getRecaptcha (Co-WIN tried it and dropped it). */
+        captcha: { type: 'boolean', default: false },
+        /** Session searches a signed-in client may make per login, then 429. */
+        searchesPerLogin: { type: 'integer', minimum: 1, maximum: 10000, default: 20 },
+      },
+    },
     scheduling: {
       type: 'object',
       additionalProperties: false,
@@ -284,6 +296,26 @@ export const tenantSchema = {
             windowMs: { type: 'integer', minimum: 100, maximum: 5000, default: 3000 },
           },
         },
+      },
+    },
+    /** Availability pushed to third parties: webhooks and Server-Sent Events (docs/subscriptions.md). */
+    subscriptions: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Consecutive failed deliveries after which a webhook subscription is disabled. */
+        maxFailures: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+        /** Tries per notice (the first included) before it is given up. */
+        attemptsPerNotice: { type: 'integer', minimum: 1, maximum: 20, default: 8 },
+        /** Seconds before the second try of a notice, doubling after (at most an hour). */
+        retryDelaySeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 10 },
+        /** Webhooks to private, loopback and link-local addresses; absent: allowed in development only. */
+        allowPrivateTargets: { type: 'boolean' },
+        /** How far back `Last-Event-ID` replays events to an SSE client that reconnects. */
+        replaySeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 300 },
+        /** Subscriptions one IP address may create per hour. */
+        createPerIpPerHour: { type: 'integer', minimum: 1, default: 20 },
       },
     },
     aefi: {

@@ -11,6 +11,7 @@ import { Migration20261123190000Inventory } from './Migration20261123190000Inven
 import { Migration20261123200000Vaccination } from './Migration20261123200000Vaccination.js';
 import { Migration20261123210000Aefi } from './Migration20261123210000Aefi.js';
 import { Migration20261123220000Certificates } from './Migration20261123220000Certificates.js';
+import { Migration20261123240000CowinCaptcha } from './Migration20261123240000CowinCaptcha.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -30,4 +31,5 @@ export const migrations = [
   { name: 'Migration20261123200000Vaccination', class: Migration20261123200000Vaccination },
   { name: 'Migration20261123210000Aefi', class: Migration20261123210000Aefi },
   { name: 'Migration20261123220000Certificates', class: Migration20261123220000Certificates },
+  { name: 'Migration20261123240000CowinCaptcha', class: Migration20261123240000CowinCaptcha },
 ];
