@@ -4,6 +4,8 @@ import './vaccination/deletion-guard.js';
 import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
 import { certificateApiRoutes } from './certificates/api.js';
+import { certificatePageRoutes } from './certificates/pages.js';
+import { verifyPageRoutes } from './certificates/verify-page.js';
 import { cowinCitizenRoutes } from './cowin/citizen-api.js';
 import { cowinFallbackRoutes, cowinPublicRoutes } from './cowin/public-api.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
@@ -41,6 +43,8 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     vaccinationApiRoutes(),
     aefiApiRoutes(),
     certificateApiRoutes(),
+    certificatePageRoutes(),
+    verifyPageRoutes(),
     schedulingPageRoutes(),
     staffSessionPageRoutes(),
     stockPageRoutes(),

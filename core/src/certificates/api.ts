@@ -13,6 +13,7 @@ import { CertificateService } from './certificate-service.js';
 import { CorrectionDesk } from './corrections.js';
 import { jwks } from './formats/shc.js';
 import type { SigningKeyStore } from './keys/key-store.js';
+import { sendCertificatePdf } from './pages.js';
 import { qrImage } from './qr.js';
 import type { FormatId } from './record.js';
 import { CorrectionQuery, CorrectionRequest, RotateRequest, VerifyRequest } from './schemas.js';
@@ -111,6 +112,8 @@ export function certificateApiRoutes(): Router<AppState> {
   });
 
   api.get('/:id', noStore, requireCitizen(), async (ctx) => {
+    // `{id}.pdf`: the printable certificate (an id never ends in ".pdf": its check character is one character).
+    if (ctx.params.id.endsWith('.pdf')) return sendCertificatePdf(ctx, ctx.params.id.slice(0, -4));
     ctx.body = await resolve(ctx, CertificateService).get(ctx.state.citizen!.accountId, ctx.params.id);
   });
 

@@ -11,11 +11,3 @@ export async function qrSvg(appointmentId: string, label: string): Promise<strin
   const svg = await QRCode.toString(appointmentId, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   return svg.trim().replace(/^<svg /, `<svg role="img" aria-label="${escapeAttribute(label)}" class="qr" `);
 }
-
-/** The QR code's modules (dark = true), row by row, for drawing it into a PDF. */
-export function qrModules(appointmentId: string): boolean[][] {
-  const { modules } = QRCode.create(appointmentId, { errorCorrectionLevel: 'M' });
-  return Array.from({ length: modules.size }, (_, row) =>
-    Array.from({ length: modules.size }, (_, column) => Boolean(modules.get(row, column))),
-  );
-}

@@ -12,19 +12,29 @@ import { createRequire } from 'node:module';
 type FontName = 'latin' | 'latinExt' | 'cyrillic' | 'devanagari' | 'arabic';
 
 const FILES: Record<FontName, string> = {
-  latin: '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff',
-  latinExt: '@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff',
-  cyrillic: '@fontsource/noto-sans/files/noto-sans-cyrillic-400-normal.woff',
-  devanagari: '@fontsource/noto-sans/files/noto-sans-devanagari-400-normal.woff',
-  arabic: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff',
+  latin: '@fontsource/noto-sans/files/noto-sans-latin-WEIGHT-normal.woff',
+  latinExt: '@fontsource/noto-sans/files/noto-sans-latin-ext-WEIGHT-normal.woff',
+  cyrillic: '@fontsource/noto-sans/files/noto-sans-cyrillic-WEIGHT-normal.woff',
+  devanagari: '@fontsource/noto-sans/files/noto-sans-devanagari-WEIGHT-normal.woff',
+  arabic: '@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-WEIGHT-normal.woff',
 };
 
+/** The registered name of a script's font: `latin` (regular) or `latin-bold`. */
+const fontName = (font: FontName, bold = false): string => (bold ? `${font}-bold` : font);
+
 /** Font files are the same for every tenant: read once. */
-let fontData: Map<FontName, Buffer> | undefined;
-function fonts(): Map<FontName, Buffer> {
+let fontData: Map<string, Buffer> | undefined;
+function fonts(): Map<string, Buffer> {
   if (!fontData) {
     const require = createRequire(import.meta.url);
-    fontData = new Map(Object.entries(FILES).map(([name, file]) => [name as FontName, readFileSync(require.resolve(file))]));
+    fontData = new Map(
+      Object.entries(FILES).flatMap(([name, file]) =>
+        [false, true].map((bold) => [
+          fontName(name as FontName, bold),
+          readFileSync(require.resolve(file.replace('WEIGHT', bold ? '700' : '400'))),
+        ]),
+      ),
+    );
   }
   return fontData;
 }
@@ -108,40 +118,60 @@ export const isRtl = (value: string): boolean => {
 /** Runs in the order they are drawn from left to right. */
 export function visualOrder(runs: Run[], rtl: boolean): Run[] {
   if (!rtl) return runs;
-  // Spaces and separators at the edges of a left-to-right run are neutral: cut off, placed apart.
+  // Spaces and punctuation at the edges of a left-to-right run are neutral: cut off, placed apart.
   const pieces = runs.flatMap((run) => {
     if (run.font === 'arabic') return [run];
-    const [, before, middle, after] = /^([\s·]*)(.*?)([\s·]*)$/su.exec(run.text)!;
+    const [, before, middle, after] = new RegExp(`^(${NEUTRAL}*)(.*?)(${NEUTRAL}*)$`, 'su').exec(run.text)!;
     return [before, middle, after].filter(Boolean).map((text) => ({ ...run, text }));
   });
+  const neutral = new RegExp(`^${NEUTRAL}+$`, 'u');
   const direction = (run: Run | undefined) =>
-    run === undefined ? 'R' : run.font === 'arabic' && !run.digit ? 'R' : /^[\s·]+$/.test(run.text) ? 'N' : 'L';
+    run === undefined ? 'R' : run.font === 'arabic' && !run.digit ? 'R' : neutral.test(run.text) ? 'N' : 'L';
   const strong = (from: number, step: number) => {
     for (let at = from; at >= 0 && at < pieces.length; at += step) if (direction(pieces[at]) !== 'N') return direction(pieces[at]);
     return 'R';
   };
-  // Right to left, except that neighbouring left-to-right runs (and the spaces between them) keep
-  // their order; a space between two directions takes the line's direction, right to left.
+  // Right to left, except that neighbouring left-to-right runs (and the neutrals between them) keep
+  // their order; a neutral between two directions takes the line's direction, right to left, and
+  // is then turned around with its brackets mirrored (the "(" before an Arabic word shows as ")").
   const groups: { ltr: boolean; runs: Run[] }[] = [];
   pieces.forEach((run, index) => {
     const kind = direction(run);
     const ltr = kind === 'L' || (kind === 'N' && strong(index - 1, -1) === 'L' && strong(index + 1, 1) === 'L');
     const last = groups.at(-1);
-    if (ltr && last?.ltr) last.runs.push(run);
-    else groups.push({ ltr, runs: [run] });
+    const placed =
+      kind === 'N' && !ltr
+        ? {
+            ...run,
+            text: [...run.text]
+              .reverse()
+              .map((c) => MIRRORED[c] ?? c)
+              .join(''),
+          }
+        : run;
+    if (ltr && last?.ltr) last.runs.push(placed);
+    else groups.push({ ltr, runs: [placed] });
   });
   return groups.reverse().flatMap((group) => group.runs);
 }
+
+/** Characters without a direction of their own: they take their neighbours' (or the line's). */
+const NEUTRAL = '[\\s·.,:;!?()\\[\\]«»\\-\u2013\u2014]';
+const MIRRORED: Record<string, string> = { '(': ')', ')': '(', '[': ']', ']': '[', '«': '»', '»': '«' };
 
 export interface LineStyle {
   size: number;
   color?: string;
   /** Right-aligned when the text is right-to-left (or `align: 'end'` in a right-to-left page). */
   rtl: boolean;
+  /** The bold weight of each script's font (only glyphs used are embedded, so it costs little). */
+  bold?: boolean;
+  /** Centred in the box instead of starting at its edge. */
+  center?: boolean;
 }
 
-function widthOf(doc: TextSurface, runs: Run[], size: number): number {
-  return runs.reduce((sum, run) => sum + doc.font(run.font).fontSize(size).widthOfString(run.text), 0);
+function widthOf(doc: TextSurface, runs: Run[], size: number, bold = false): number {
+  return runs.reduce((sum, run) => sum + doc.font(fontName(run.font, bold)).fontSize(size).widthOfString(run.text), 0);
 }
 
 /**
@@ -150,19 +180,24 @@ function widthOf(doc: TextSurface, runs: Run[], size: number): number {
  */
 export function drawText(doc: TextSurface, value: string, x: number, y: number, width: number, style: LineStyle): number {
   const lineHeight = style.size * 1.45;
-  const rtl = style.rtl || isRtl(value);
+  // Like `dir="auto"`: the text's first letter decides its order (a Latin-only value in an
+  // Arabic page stays as typed, brackets and all); the page decides where it is aligned.
+  const rtlText = isRtl(value);
+  const rtl = style.rtl || rtlText;
   const lines: string[] = [];
   for (const word of value.split(' ')) {
     const last = lines.at(-1);
-    if (last !== undefined && widthOf(doc, runsOf(`${last} ${word}`), style.size) <= width) lines[lines.length - 1] = `${last} ${word}`;
+    if (last !== undefined && widthOf(doc, runsOf(`${last} ${word}`), style.size, style.bold) <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
     else lines.push(word);
   }
   for (const line of lines) {
-    const runs = visualOrder(runsOf(line), rtl);
-    let at = rtl ? x + width - widthOf(doc, runs, style.size) : x;
+    const runs = visualOrder(runsOf(line), rtlText);
+    const lineWidth = widthOf(doc, runs, style.size, style.bold);
+    let at = style.center ? x + (width - lineWidth) / 2 : rtl ? x + width - lineWidth : x;
     for (const run of runs) {
       doc
-        .font(run.font)
+        .font(fontName(run.font, style.bold))
         .fontSize(style.size)
         .fillColor(style.color ?? '#1a1a1a');
       // Shaped glyphs are in visual order (a Devanagari vowel sign before its consonant, Arabic
