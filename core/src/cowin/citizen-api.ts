@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import svgCaptcha from 'svg-captcha';
 import type { InjectionToken } from 'tsyringe';
+import { CertificateService } from '../certificates/certificate-service.js';
+import { sendCertificatePdf } from '../certificates/pages.js';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError } from '../kernel/errors.js';
@@ -13,6 +15,8 @@ import { BeneficiaryService } from '../registration/beneficiary-service.js';
 import { OtpService } from '../registration/otp-service.js';
 import { type AppointmentView, BookingService } from '../scheduling/booking-service.js';
 import { FacilityService, type FacilityView } from '../scheduling/facility-service.js';
+import { appointmentOf } from '../scheduling/pages.js';
+import { slipPdf } from '../scheduling/slip-pdf.js';
 import { areaIndex, centreFields, cowinDate, type Projection } from './centres.js';
 import { CowinInputError, cowinErrors, integer, scopes } from './public-api.js';
 
@@ -263,6 +267,27 @@ export function cowinCitizenRoutes(): Router<AppState> {
     const bookings = resolve(ctx, BookingService);
     for (const appointment of targets) await bookings.cancel(ctx.state.citizen!.accountId, appointment.id);
     ctx.status = 204;
+  });
+
+  // Downloads as PDF: the beneficiary's current certificate (both of Co-WIN's paths) and an appointment slip.
+  for (const path of ['/registration/certificate/public/download', '/registration/certificate/download']) {
+    router.get(path, requireCitizen(), async (ctx) => {
+      const reference = typeof ctx.query.beneficiary_reference_id === 'string' ? ctx.query.beneficiary_reference_id : '';
+      if (!reference) throw new CowinInputError('missing', 'beneficiary_reference_id');
+      const certificates = await resolve(ctx, CertificateService).list(ctx.state.citizen!.accountId);
+      const current = certificates.find((c) => c.beneficiary === reference && c.state === 'active');
+      if (!current) throw new NotFoundError('no certificate for this beneficiary');
+      await sendCertificatePdf(ctx, current.certificateId);
+    });
+  }
+
+  router.get('/appointment/appointmentslip/download', requireCitizen(), async (ctx) => {
+    const id = typeof ctx.query.appointment_id === 'string' ? ctx.query.appointment_id : '';
+    if (!id) throw new CowinInputError('missing', 'appointment_id');
+    const slip = await appointmentOf(ctx, id);
+    ctx.type = 'application/pdf';
+    ctx.attachment(`appointment-${slip.id}.pdf`);
+    ctx.body = await slipPdf(tenantScope(ctx).tenant, ctx.state.lng, slip, ctx.state.t);
   });
 
   return router;

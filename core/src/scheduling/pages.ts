@@ -46,7 +46,7 @@ function appointmentParam(ctx: AppContext & { params: Record<string, string> }):
 }
 
 /** One of the account's appointments, with the person's name and the centre, as pages show it. */
-async function appointmentOf(ctx: AppContext, id: string) {
+export async function appointmentOf(ctx: AppContext, id: string) {
   const appointment = (await resolve(ctx, BookingService).list(accountOf(ctx))).find((a) => a.id === id);
   if (!appointment) throw new NotFoundError('no such appointment');
   return (await cards(ctx, [appointment]))[0];
