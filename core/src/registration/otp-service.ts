@@ -96,7 +96,11 @@ export class OtpService {
    * Confirms with the SHA-256 (hex) of the code, as Co-WIN's clients send it: the challenge keeps
    * a keyed hash of that digest, so both forms check against the one stored value.
    */
-  async confirmDigest(txnId: string, digest: string, language: string): Promise<IssuedToken & { accountId: string; isNewAccount: boolean }> {
+  async confirmDigest(
+    txnId: string,
+    digest: string,
+    language: string,
+  ): Promise<IssuedToken & { accountId: string; isNewAccount: boolean }> {
     const code = digest.toLowerCase();
     const connection = this.em.getConnection();
     // Count the attempt first, in the same statement that reads the challenge: no race can
