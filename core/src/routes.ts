@@ -22,6 +22,7 @@ import { facilityApiRoutes } from './scheduling/facility-api.js';
 import { schedulingPageRoutes } from './scheduling/pages.js';
 import { sessionApiRoutes } from './scheduling/session-api.js';
 import { staffSessionPageRoutes } from './scheduling/staff-pages.js';
+import { subscriptionApiRoutes } from './subscriptions/api.js';
 import { aefiApiRoutes } from './vaccination/aefi/api.js';
 import { vaccinationApiRoutes } from './vaccination/api.js';
 
@@ -37,6 +38,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     areaApiRoutes(),
     facilityApiRoutes(),
     sessionApiRoutes(),
+    subscriptionApiRoutes(),
     cowinPublicRoutes(),
     cowinCitizenRoutes(),
     inventoryApiRoutes(),

@@ -8,6 +8,7 @@ import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
+import { AvailabilityEvents } from '../subscriptions/events.js';
 import { Appointment } from './appointment.entity.js';
 import { EligibilityService } from './eligibility.js';
 import {
@@ -114,6 +115,7 @@ export class BookingService {
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
+    @inject(AvailabilityEvents) private readonly availabilityEvents: AvailabilityEvents,
   ) {}
 
   async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
@@ -235,6 +237,7 @@ export class BookingService {
     }
     const views = await Promise.all(appointmentIds.map((id) => this.one(id)));
     if (moving.length > 0) await this.notices.moved(moving.map((a) => a.id));
+    await this.availabilityEvents.placesOpened(moving.map((a) => a.sessionId));
     return views;
   }
 
@@ -266,6 +269,7 @@ export class BookingService {
       return this.view(row);
     });
     await this.notices.cancelled([view.id], 'citizen');
+    await this.availabilityEvents.placesOpened(view.sessionId);
     return view;
   }
 

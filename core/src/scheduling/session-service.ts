@@ -11,6 +11,7 @@ import type { Grant } from '../registration/staff/permissions.js';
 import { oversees } from '../registration/staff/permissions.js';
 import { NoAreasYet, SCOPE_DIRECTORY, type ScopeDirectory } from '../registration/staff/scope-directory.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
+import { AvailabilityEvents } from '../subscriptions/events.js';
 import { Appointment } from './appointment.entity.js';
 import { EligibilityService } from './eligibility.js';
 import { SessionCancelledError } from './errors.js';
@@ -51,6 +52,7 @@ export class SessionService {
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
+    @inject(AvailabilityEvents) private readonly availabilityEvents: AvailabilityEvents,
     @inject(SCOPE_DIRECTORY, { isOptional: true }) private readonly directory: ScopeDirectory = new NoAreasYet(),
   ) {}
 
@@ -124,6 +126,7 @@ export class SessionService {
       await em.rollback();
       throw error;
     }
+    await this.availabilityEvents.placesOpened(views.map((view) => view.id));
     return views;
   }
 
@@ -226,6 +229,7 @@ export class SessionService {
       });
     });
     const cancelled = drop.map((a) => a.id);
+    await this.availabilityEvents.placesOpened(session.id);
     await this.notices.moved(keep);
     await this.notices.cancelled(cancelled, 'session-cancelled');
     return { session: await this.one(session.id), moved: keep, cancelled };

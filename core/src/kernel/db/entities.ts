@@ -12,6 +12,7 @@ import { AppointmentSchema } from '../../scheduling/appointment.entity.js';
 import { AreaSchema } from '../../scheduling/area.entity.js';
 import { FacilitySchema } from '../../scheduling/facility.entity.js';
 import { SessionCapacitySchema, SessionSlotSchema, VaccinationSessionSchema } from '../../scheduling/session.entity.js';
+import { WebhookSubscriptionSchema } from '../../subscriptions/subscription.entity.js';
 import { AefiCaseSchema, AefiFollowUpSchema } from '../../vaccination/aefi/aefi.entity.js';
 import { DoseRecordSchema } from '../../vaccination/dose-record.entity.js';
 import { AuditEntrySchema } from '../audit/audit-entry.entity.js';
@@ -46,4 +47,5 @@ export const entities = [
   SigningKeySchema,
   CertificateSchema,
   CertificateCorrectionSchema,
+  WebhookSubscriptionSchema,
 ];

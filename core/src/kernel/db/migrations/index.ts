@@ -11,6 +11,7 @@ import { Migration20261123190000Inventory } from './Migration20261123190000Inven
 import { Migration20261123200000Vaccination } from './Migration20261123200000Vaccination.js';
 import { Migration20261123210000Aefi } from './Migration20261123210000Aefi.js';
 import { Migration20261123220000Certificates } from './Migration20261123220000Certificates.js';
+import { Migration20261123230000Subscriptions } from './Migration20261123230000Subscriptions.js';
 import { Migration20261123240000CowinCaptcha } from './Migration20261123240000CowinCaptcha.js';
 
 /**
@@ -31,5 +32,6 @@ export const migrations = [
   { name: 'Migration20261123200000Vaccination', class: Migration20261123200000Vaccination },
   { name: 'Migration20261123210000Aefi', class: Migration20261123210000Aefi },
   { name: 'Migration20261123220000Certificates', class: Migration20261123220000Certificates },
+  { name: 'Migration20261123230000Subscriptions', class: Migration20261123230000Subscriptions },
   { name: 'Migration20261123240000CowinCaptcha', class: Migration20261123240000CowinCaptcha },
 ];
