@@ -8,6 +8,7 @@ import { certificatePageRoutes } from './certificates/pages.js';
 import { verifyPageRoutes } from './certificates/verify-page.js';
 import { cowinCitizenRoutes } from './cowin/citizen-api.js';
 import { cowinFallbackRoutes, cowinPublicRoutes } from './cowin/public-api.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { devOutboxRoutes } from './dev/outbox-routes.js';
 import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
@@ -51,6 +52,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     staffSessionPageRoutes(),
     stockPageRoutes(),
     dayPageRoutes(),
+    dashboardRoutes(),
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
     cowinFallbackRoutes(),
   ];

@@ -13,6 +13,11 @@ export interface AreaSeed {
   code?: string | null;
   name: string;
   names?: Record<string, string>;
+  /**
+   * People living in the area, where the tenant gives it: the public dashboard shows coverage
+   * (first doses / population) only for areas that have one. Cite the figures' source in the file's `source`.
+   */
+  population?: number;
 }
 
 const entrySchema = {
@@ -30,6 +35,7 @@ const entrySchema = {
       propertyNames: { pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' },
       additionalProperties: { type: 'string', minLength: 1, maxLength: 200 },
     },
+    population: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
   },
 };
 const fileSchema = {
@@ -115,19 +121,20 @@ export async function upsertAreas(orm: TenantOrm, seeds: AreaSeed[], levels: str
       code: seed.code ?? null,
       name: seed.name,
       names: seed.names && Object.keys(seed.names).length > 0 ? seed.names : null,
+      population: seed.population ?? null,
     };
   });
   return orm.em.fork().transactional(async (em: EntityManager) => {
     const result = await em.execute<{ affectedRows?: number; rows?: unknown[] }>(
-      `insert into area (level, id, parent_level, parent_id, code, name, names)
-       select level, id, parent_level, parent_id, code, name, names
+      `insert into area (level, id, parent_level, parent_id, code, name, names, population)
+       select level, id, parent_level, parent_id, code, name, names, population
        from jsonb_to_recordset(?::jsonb)
-         as seed(level varchar, id int, parent_level varchar, parent_id int, code varchar, name varchar, names jsonb)
+         as seed(level varchar, id int, parent_level varchar, parent_id int, code varchar, name varchar, names jsonb, population bigint)
        on conflict (level, id) do update set
          parent_level = excluded.parent_level, parent_id = excluded.parent_id,
-         code = excluded.code, name = excluded.name, names = excluded.names
-       where (area.parent_level, area.parent_id, area.code, area.name, area.names)
-         is distinct from (excluded.parent_level, excluded.parent_id, excluded.code, excluded.name, excluded.names)`,
+         code = excluded.code, name = excluded.name, names = excluded.names, population = excluded.population
+       where (area.parent_level, area.parent_id, area.code, area.name, area.names, area.population)
+         is distinct from (excluded.parent_level, excluded.parent_id, excluded.code, excluded.name, excluded.names, excluded.population)`,
       [JSON.stringify(rows)],
       'run',
     );

@@ -30,7 +30,8 @@ function start(root: string, env: Record<string, string> = {}): Promise<{ code: 
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Generous: seven start-ups run at once, and a loaded CI machine makes each one slow.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 55_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });

@@ -13,6 +13,7 @@ import { Migration20261123210000Aefi } from './Migration20261123210000Aefi.js';
 import { Migration20261123220000Certificates } from './Migration20261123220000Certificates.js';
 import { Migration20261123230000Subscriptions } from './Migration20261123230000Subscriptions.js';
 import { Migration20261123240000CowinCaptcha } from './Migration20261123240000CowinCaptcha.js';
+import { Migration20261123250000Dashboard } from './Migration20261123250000Dashboard.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -34,4 +35,5 @@ export const migrations = [
   { name: 'Migration20261123220000Certificates', class: Migration20261123220000Certificates },
   { name: 'Migration20261123230000Subscriptions', class: Migration20261123230000Subscriptions },
   { name: 'Migration20261123240000CowinCaptcha', class: Migration20261123240000CowinCaptcha },
+  { name: 'Migration20261123250000Dashboard', class: Migration20261123250000Dashboard },
 ];
