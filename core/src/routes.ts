@@ -14,6 +14,7 @@ import { inventoryApiRoutes } from './inventory/api.js';
 import type { Mode } from './kernel/config/settings.js';
 import type { AppState } from './kernel/http/state.js';
 import { messagingRoutes } from './messaging/routes.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { citizenApiRoutes } from './registration/citizen-api.js';
 import { citizenPageRoutes } from './registration/pages.js';
@@ -53,6 +54,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     stockPageRoutes(),
     dayPageRoutes(),
     dashboardRoutes(),
+    openApiRoutes(), // /api/v1/openapi.json, /api/docs
     ...(mode === 'development' ? [devOutboxRoutes()] : []),
     cowinFallbackRoutes(),
   ];

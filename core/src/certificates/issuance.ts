@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import type { Logger } from '../kernel/log/logger.js';
+import { countCertificate } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { RevocationReason } from './certificate.entity.js';
 import { newCertificateId } from './certificate-id.js';
@@ -113,6 +114,7 @@ export class CertificateIssuer {
       );
       await this.retireEarlier(em as EntityManager, beneficiaryId, cause, id);
       this.log.info({ certificate: id, kind: record.kind, version, formats: Object.keys(payloads) }, 'certificate issued');
+      countCertificate(this.config.code, record.kind, Object.keys(payloads));
       return { id, certificateId: record.certificateId, kind: record.kind, version, accountId: person.account_id, created: true };
     });
   }

@@ -6,6 +6,7 @@ import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { Logger } from '../kernel/log/logger.js';
+import { countSms } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { NamedGateway } from './delivery.js';
 import { SmsMessage, type SmsState } from './sms-message.entity.js';
@@ -75,10 +76,12 @@ export class SmsDispatcher {
         if (result.status === 'accepted') {
           Object.assign(record, { state: 'sent', gatewayMessageId: result.gatewayMessageId, lastError: null, updatedAt: new Date() });
           await this.em.flush();
+          countSms(this.tenant.code, gatewayId, message.purpose, 'sent');
           this.log.debug({ smsId: id, gateway: gatewayId, attempts: record.attempts, parts: result.parts }, 'sms sent');
           return { id, state: 'sent', gateway: gatewayId, parts: result.parts };
         }
         record.lastError = result.reason.slice(0, 200);
+        countSms(this.tenant.code, gatewayId, message.purpose, 'failed');
         this.log.warn(
           { smsId: id, gateway: gatewayId, attempt, retryable: result.retryable, reason: record.lastError },
           'sms not accepted',

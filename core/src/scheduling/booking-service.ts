@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { countBooking } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
@@ -119,6 +120,10 @@ export class BookingService {
   ) {}
 
   async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
+    return countBooking(this.tenant.code, this.bookOnce(accountId, input, idempotencyKey));
+  }
+
+  private async bookOnce(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.sessionId, input.slot, input.beneficiaries, input.intervalException ?? null]))
       .digest('hex');

@@ -62,6 +62,7 @@ test('/healthz and /readyz answer on any host', async (t) => {
     t.is(ready.status, 200);
     t.deepEqual(ready.json(), {
       status: 'ready',
+      tenants: Object.fromEntries(app.platform.tenants.all.map((tenant) => [tenant.code, { database: 'ok', sms: 'ok' }])),
       databases: Object.fromEntries(app.platform.tenants.all.map((tenant) => [tenant.code, 'ok'])),
     });
     t.true(app.platform.tenants.all.length >= 6);

@@ -482,6 +482,8 @@ export class HttpSmsGateway implements SmsGateway {
   readonly #context: PluginContext<HttpSmsConfig>;
   readonly #plan: Plan;
   readonly #secrets: Map<string, string>;
+  /** Why the last send failed on the gateway's side (transport, retryable status); cleared by an accepted send. */
+  #lastFailure: string | undefined;
 
   constructor(context: PluginContext<HttpSmsConfig>) {
     this.#context = context;
@@ -594,6 +596,7 @@ export class HttpSmsGateway implements SmsGateway {
       parts,
       durationMs: Math.round(performance.now() - started),
     });
+    this.#lastFailure = undefined;
     return { status: 'accepted', gatewayMessageId, parts };
   }
 
@@ -656,6 +659,7 @@ export class HttpSmsGateway implements SmsGateway {
   }
 
   async health() {
+    if (this.#lastFailure) return { ok: false, detail: `the last send through ${this.#plan.url.host} failed: ${this.#lastFailure}` };
     return { ok: true, detail: `sends through ${this.#plan.url.host} (${this.#plan.method}); the gateway is not probed` };
   }
 
@@ -695,6 +699,7 @@ export class HttpSmsGateway implements SmsGateway {
 
   private rejected(reason: string, retryable: boolean, fields: Record<string, unknown>): SendResult {
     this.#context.logger.warn('SMS rejected by the HTTP gateway', { ...fields, reason, retryable });
+    if (retryable) this.#lastFailure = reason;
     return { status: 'rejected', reason, retryable };
   }
 }

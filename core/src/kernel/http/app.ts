@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import Koa, { type Next } from 'koa';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
+import { httpMetrics, metricsEndpoint } from '../metrics/http.js';
 import type { PlatformSite } from '../platform-site.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { errorHandler } from './middleware/error-handler.js';
@@ -42,10 +43,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.silent = true; // errors are logged once, redacted, by errorHandler
   const system = systemRoutes(deps.tenants);
   app.use(requestLog(deps.logger));
+  app.use(httpMetrics());
   app.use(errorHandler());
   app.use(securityHeaders(deps.settings.mode));
   app.use(system.routes());
   app.use(tenantResolver(deps.tenants, deps.platform));
+  app.use(metricsEndpoint(deps.tenants)); // GET /metrics, platform host only
   app.use(themeAssets());
   app.use(requestScope());
   // DELETE too: revoking a role names it in the body.

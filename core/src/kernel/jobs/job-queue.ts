@@ -114,6 +114,11 @@ export class JobQueue {
     return job ? { id: job.id, state: job.state, startAfter: job.startAfter, data: job.data } : null;
   }
 
+  /** Jobs waiting in each queue (queued, deferred included), from pg-boss's cached counts: one cheap query. */
+  async queueDepths(): Promise<{ queue: string; depth: number }[]> {
+    return (await this.boss.getQueues([...this.definitions.keys()])).map((q) => ({ queue: q.name, depth: q.queuedCount }));
+  }
+
   /** Stops fetching jobs, lets running ones finish for up to `graceMs`, and closes its connections. */
   async stop(graceMs = 5_000): Promise<void> {
     await this.boss.stop({ graceful: true, timeout: graceMs, close: true });

@@ -213,7 +213,8 @@ export class Tenant implements Site {
   }
 }
 
-function tenantDatabaseUrl(config: TenantConfig, deps: TenantDeps): string {
+/** The tenant's database: its own server when it names one, else `<prefix><code>` on the platform's. */
+export function tenantDatabaseUrl(config: TenantConfig, deps: Pick<TenantDeps, 'settings' | 'secrets' | 'logger' | 'server'>): string {
   const own = config.database?.url && deps.secrets.resolve(config.database.url, { generate: false });
   if (own) return own;
   if (config.database?.url && deps.settings.mode === 'development') {

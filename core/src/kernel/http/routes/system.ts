@@ -1,10 +1,12 @@
 import Router from '@koa/router';
+import { checkReadiness } from '../../metrics/readiness.js';
 import type { TenantRegistry } from '../../tenancy/tenant-registry.js';
 import type { AppState } from '../state.js';
 
 /**
  * Liveness and readiness on any host, for load balancers and orchestrators: /readyz is 503
- * until every tenant's database answers. Reports tenant codes only, never data.
+ * until every tenant's database answers, and 200 `degraded` while an SMS gateway is unhealthy.
+ * Reports tenant codes and states only, never data.
  */
 export function systemRoutes(tenants: TenantRegistry): Router<AppState> {
   const router = new Router<AppState>();
@@ -13,13 +15,10 @@ export function systemRoutes(tenants: TenantRegistry): Router<AppState> {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const checks = await Promise.all(
-      tenants.all.map(async (tenant) => [tenant.code, (await tenant.isDatabaseReachable()) ? 'ok' : 'unreachable'] as const),
-    );
-    const ready = checks.every(([, state]) => state === 'ok');
+    const readiness = await checkReadiness(tenants.all); // each tenant's database and SMS gateways
     ctx.set('Cache-Control', 'no-store');
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not-ready', databases: Object.fromEntries(checks) };
+    ctx.status = readiness.status === 'unavailable' ? 503 : 200;
+    ctx.body = readiness;
   });
   return router;
 }
