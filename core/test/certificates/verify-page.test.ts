@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import test from 'ava';
-import { chromium } from 'playwright-core';
 import { base45Decode, base45Encode } from '../../src/certificates/formats/eu-dcc/base45.js';
 import { digitsToJws, jwsToDigits } from '../../src/certificates/formats/shc/numeric.js';
 import { PROJECT_ROOT } from '../../src/kernel/config/paths.js';
 import { type Headers, HOST, staffSignIn, staffWith } from '../inventory/stock-helpers.js';
+import { browserTest, launchChromium } from '../support/browser.js';
 import { bearer } from '../support/citizen.js';
 import { eventually } from '../support/eventually.js';
 import { startTestPlatform, type TestPlatform, type TestResponse } from '../support/platform.js';
@@ -23,7 +23,6 @@ import { certificateNumber, certificatePath, certificatesOf, giveDose, newCitize
 const ADMIN_PASSWORD = 'test-admin-password-verify-page';
 process.env.TEEKA_IN_ADMIN_PASSWORD = ADMIN_PASSWORD;
 const AE_HOST = 'ae.localhost';
-const CHROMIUM = '/usr/bin/chromium';
 
 type Payloads = Record<'eu-dcc' | 'shc' | 'w3c-vc', string>;
 interface Issued {
@@ -227,24 +226,9 @@ test('the service worker is served with the fingerprinted assets it keeps', asyn
   t.true(settings.precache.some((url: string) => /^\/assets\/site\.[0-9a-f]{10}\.css$/.test(url)));
 });
 
-const browserTest = existsSync(CHROMIUM) || process.env.CI ? test.serial : test.skip;
-
 browserTest('in Chromium, offline: the page and trust list come from the service worker and verify on the device', async (t) => {
   t.timeout(120_000);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ locale: 'en-IN' });
     const page = await context.newPage();
