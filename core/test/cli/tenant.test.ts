@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test from 'ava';
+import { projectPaths } from '../../src/kernel/config/paths.js';
 import { projectCopy } from '../support/project-copy.js';
 import { teeka } from './cli.js';
 
@@ -109,4 +111,18 @@ test('translations missing lists a key deleted from a language pack', async (t) 
   const check = await teeka(root, ['tenant', 'check', 'in']);
   t.is(check.code, 1);
   t.regex(check.stdout, /translations\/hi: missing common:site\.name/);
+});
+
+test('`npx teeka` works: npm links the committed launcher, which runs the built CLI', async (t) => {
+  const bin = join(projectPaths().root, 'node_modules', '.bin', 'teeka');
+  t.true(existsSync(bin), 'npm linked the teeka bin at install time');
+  const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    // The launcher's `#!/usr/bin/env node` finds the project's Node first on npm's PATH.
+    const child = spawn(bin, ['--help'], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+  t.is(result.code, 0);
+  t.regex(result.out, /^Usage: teeka/);
 });
