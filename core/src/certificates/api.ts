@@ -20,17 +20,13 @@ import { CorrectionQuery, CorrectionRequest, RotateRequest, VerifyRequest } from
 import { verificationAnswer, verifyPayload } from './verification.js';
 // Registers the dose-event hook that issues certificates.
 import './dose-hook.js';
+import { noStore } from '../kernel/http/cache-headers.js';
 
 /** Verifications per IP per minute: enough for a checkpoint scanning a queue, not for a scraper. */
 const VERIFY_PER_IP_PER_MINUTE = 120;
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const resolve = <T>(ctx: AppContext, token: InjectionToken<T>): T => tenantScope(ctx).container.resolve(token);
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
-}
 
 /** Public documents verifiers fetch from anywhere: CORS open, cacheable for a while. */
 function publicDocument(maxAgeSeconds: number) {

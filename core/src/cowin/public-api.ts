@@ -3,6 +3,7 @@ import type { Next } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
+import { freshness } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -142,14 +143,6 @@ export function scopes(ctx: AppContext): { english: DependencyContainer; localis
   const english = container.createChildContainer();
   english.registerInstance(TOKENS.Language, 'en');
   return ctx.get('Accept-Language').trim() ? { english, localised: container } : { english };
-}
-
-/** Public, cached answers: how long this one stays fresh, and how old it is. */
-function freshness(ctx: AppContext, computedAt: number, lifetimeSeconds: number): void {
-  const age = Math.max(0, Math.floor((Date.now() - computedAt) / 1000));
-  ctx.set('Cache-Control', lifetimeSeconds > 0 ? `public, max-age=${Math.max(0, lifetimeSeconds - age)}` : 'no-cache');
-  ctx.set('Age', String(age));
-  ctx.vary('Accept-Language');
 }
 
 /** An area or PIN code the tenant does not have finds no centres (as Co-WIN answered), not an error. */

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
+import { type Fresh, FreshCache } from '../kernel/cache/fresh-cache.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { todayIn } from '../scheduling/slots.js';
 import { addDays } from '../vaccination/dose-schedule.js';
-import { type Fresh, FreshCache } from './fresh-cache.js';
 
 /** How long the aggregates are kept: the dashboard says how old they are. */
 export const DASHBOARD_TTL_SECONDS = 300;

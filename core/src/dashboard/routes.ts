@@ -1,10 +1,10 @@
 import Router from '@koa/router';
+import type { Fresh } from '../kernel/cache/fresh-cache.js';
 import { NotFoundError } from '../kernel/errors.js';
 import { renderPage } from '../kernel/http/forms.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { type AreaInfo, DASHBOARD_TTL_SECONDS, DashboardService } from './dashboard-service.js';
 import { dashboardView } from './dashboard-view.js';
-import type { Fresh } from './fresh-cache.js';
 import { openDataRecords, toCsv } from './open-data.js';
 
 export const DASHBOARD_PATH = '/dashboard';

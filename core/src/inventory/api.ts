@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -31,11 +31,6 @@ import {
 } from './schemas.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
-}
 
 function uuidParam(ctx: AppContext, what: string): string {
   if (!Uuid.test(ctx.params.id)) throw new NotFoundError(`no such ${what}`);

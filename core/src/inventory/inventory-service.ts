@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -87,7 +88,7 @@ export class InventoryService {
       throw new ValidationError('no such area', [{ path: '/area', code: 'choice' }]);
     }
     await this.authorize(actor, area ? { type: 'area', id: input.area ?? null } : { type: 'tenant', id: null }, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const [row] = await em.execute<{ id: number }[]>(
         'insert into store (name, tier, area_level, area_id) values (?, ?, ?, ?) returning id',
         [input.name, input.tier, area?.[0] ?? null, area ? Number(area[1]) : null],
@@ -119,7 +120,7 @@ export class InventoryService {
     if (!product) throw new ValidationError('unknown vaccine', [{ path: '/vaccine', code: 'choice' }]);
     const id = randomUUID();
     try {
-      await this.inTransaction(async (em) => {
+      await inTransaction(this.em, async (em) => {
         await em.execute(
           `insert into batch (id, vaccine, lot_number, manufacturer, expires_on, doses_per_vial, created_by) values (?, ?, ?, ?, ?, ?, ?)`,
           [
@@ -160,7 +161,7 @@ export class InventoryService {
   async recall(actor: StaffContext, batchId: string, reason: string): Promise<BatchView> {
     await this.batch(batchId);
     if (!actor.roles.some((grant) => RECALL_ROLES.has(grant.role))) throw new ForbiddenError('may not recall batches');
-    await this.inTransaction(async (em) => {
+    await inTransaction(this.em, async (em) => {
       await em.execute(
         `update batch set state = 'recalled', recalled_at = now(), recall_reason = ? where id = ? and state = 'active'`,
         [reason, batchId],
@@ -174,7 +175,7 @@ export class InventoryService {
   async receive(actor: StaffContext, input: { location: string; batchId: string; doses: number; reference?: string }) {
     const location = parseLocation(input.location);
     await this.authorizeAt(actor, location, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const moved = await this.stock.receive(em, { ...input, location, actorId: actor.user.id });
       this.record(actor, 'inventory.receipt', 'batch', input.batchId, { location: input.location, doses: input.doses });
       return moved;
@@ -184,7 +185,7 @@ export class InventoryService {
   async dispatch(actor: StaffContext, input: { from: string; to: string; batchId: string; doses: number; reference?: string }) {
     const from = parseLocation(input.from);
     await this.authorizeAt(actor, from, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const sent = await this.stock.dispatch(em, { ...input, from, to: parseLocation(input.to), actorId: actor.user.id });
       this.record(actor, 'inventory.transfer.dispatch', 'transfer', sent.transferId, {
         from: input.from,
@@ -202,7 +203,7 @@ export class InventoryService {
     );
     if (!transfer) throw new NotFoundError('no such transfer');
     await this.authorizeAt(actor, { kind: transfer.to_kind, id: transfer.to_id } as Location, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const received = await this.stock.receiveTransfer(em, {
         transferId,
         dosesReceived: input.doses,
@@ -229,7 +230,7 @@ export class InventoryService {
 
   async issue(actor: StaffContext, direction: 'issue' | 'return', input: { sessionId: string; batchId: string; doses: number }) {
     await this.authorizeAt(actor, { kind: 'session', id: input.sessionId }, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const request = { ...input, actorId: actor.user.id };
       const moved = direction === 'issue' ? await this.stock.issue(em, request) : await this.stock.returnFromSession(em, request);
       this.record(actor, `inventory.${direction}`, 'session', input.sessionId, { batchId: input.batchId, doses: input.doses });
@@ -242,13 +243,13 @@ export class InventoryService {
     input: { facilityId: number; sessionId?: string; batchId: string; doses?: number; reference: string },
   ) {
     await this.authorizeAt(actor, { kind: 'facility', id: String(input.facilityId) }, 'operate');
-    return this.inTransaction((em) => this.stock.administer(em, { ...input, actorId: actor.user.id }));
+    return inTransaction(this.em, (em) => this.stock.administer(em, { ...input, actorId: actor.user.id }));
   }
 
   async waste(actor: StaffContext, input: { location: string; batchId: string; doses: number; reason: WastageReason }) {
     const location = parseLocation(input.location);
     await this.authorizeAt(actor, location, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const moved = await this.stock.waste(em, { ...input, location, actorId: actor.user.id });
       this.record(actor, 'inventory.wastage', 'batch', input.batchId, {
         location: input.location,
@@ -262,7 +263,7 @@ export class InventoryService {
   async adjust(actor: StaffContext, input: { location: string; batchId: string; counted: number; reason?: string }) {
     const location = parseLocation(input.location);
     await this.authorizeAt(actor, location, 'manage');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const adjusted = await this.stock.adjust(em, { ...input, location, actorId: actor.user.id });
       this.record(actor, 'inventory.adjustment', 'batch', input.batchId, { location: input.location, difference: adjusted.difference });
       return adjusted;
@@ -272,7 +273,7 @@ export class InventoryService {
   async openVial(actor: StaffContext, input: { location: string; batchId: string }) {
     const location = parseLocation(input.location);
     await this.authorizeAt(actor, location, 'operate');
-    return this.inTransaction((em) => this.stock.openVial(em, { location, batchId: input.batchId, actorId: actor.user.id }));
+    return inTransaction(this.em, (em) => this.stock.openVial(em, { location, batchId: input.batchId, actorId: actor.user.id }));
   }
 
   async discardVial(actor: StaffContext, vialId: string, reason?: WastageReason) {
@@ -282,7 +283,7 @@ export class InventoryService {
     );
     if (!vial) throw new NotFoundError('no such vial');
     await this.authorizeAt(actor, { kind: vial.location_kind, id: vial.location_id } as Location, 'operate');
-    return this.inTransaction(async (em) => {
+    return inTransaction(this.em, async (em) => {
       const discarded = await this.stock.discardVial(em, { vialId, reason, actorId: actor.user.id });
       this.record(actor, 'inventory.vial.discard', 'vial', vialId, { wasted: discarded.wasted });
       return discarded;
@@ -369,19 +370,5 @@ export class InventoryService {
 
   private record(actor: StaffContext, action: string, targetType: string, targetId: string, details: Record<string, unknown>): void {
     this.audit.record({ actorType: 'staff', actorId: actor.user.id, action, targetType, targetId, details });
-  }
-
-  /** The request's EntityManager in a transaction: the stock change and its audit entry commit together. */
-  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    await this.em.begin();
-    try {
-      const result = await work(this.em);
-      await this.em.flush();
-      await this.em.commit();
-      return result;
-    } catch (error) {
-      await this.em.rollback();
-      throw error;
-    }
   }
 }

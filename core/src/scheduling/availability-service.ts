@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { type Fresh, FreshCache } from '../kernel/cache/fresh-cache.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -12,46 +13,12 @@ export interface CentreAvailability {
   sessions: SessionView[];
 }
 
-/** An answer and when it was computed (epoch ms), so HTTP can say how old it is (`Age`). */
-export interface Fresh<T> {
-  value: T;
-  computedAt: number;
-}
-
 /** The longest calendar one search returns. */
 export const MAX_CALENDAR_DAYS = 14;
 const CACHE_ENTRIES = 5_000;
 
-/**
- * A per-tenant cache of recent answers with a short lifetime. Concurrent misses for one key share
- * one query (a popular district at 8 a.m. is computed once, not once per request). Entries are
- * dropped oldest-first beyond a bound, so a crawler walking every PIN code cannot grow memory.
- */
-class ShortCache {
-  private readonly entries = new Map<string, Promise<Fresh<unknown>>>();
-
-  async get<T>(key: string, ttlMs: number, compute: () => Promise<T>): Promise<Fresh<T>> {
-    const now = Date.now();
-    const known = this.entries.get(key) as Promise<Fresh<T>> | undefined;
-    if (known) {
-      const fresh = await known.catch(() => undefined);
-      if (fresh && now - fresh.computedAt < ttlMs) return fresh;
-      if (this.entries.get(key) === known) this.entries.delete(key);
-      else return this.get(key, ttlMs, compute);
-    }
-    const pending = compute().then((value) => ({ value, computedAt: Date.now() }));
-    this.entries.set(key, pending);
-    // A failed computation is not remembered: the next request tries again.
-    pending.catch(() => {
-      if (this.entries.get(key) === pending) this.entries.delete(key);
-    });
-    if (this.entries.size > CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    return pending;
-  }
-}
-
 /** Keyed by the tenant's config object: one cache per tenant, gone with the tenant. */
-const caches = new WeakMap<TenantConfig, ShortCache>();
+const caches = new WeakMap<TenantConfig, FreshCache>();
 
 /**
  * Where a person can get vaccinated in the coming days: centres found by area, postal code,
@@ -131,10 +98,12 @@ export class AvailabilityService {
     if (seconds === 0) return compute().then((value) => ({ value, computedAt: Date.now() }));
     let cache = caches.get(this.tenant);
     if (!cache) {
-      cache = new ShortCache();
+      cache = new FreshCache(CACHE_ENTRIES);
       caches.set(this.tenant, cache);
     }
     // Names and addresses come in the request's language: part of the key.
     return cache.get(`${this.lng}|${key}`, seconds * 1000, compute);
   }
 }
+
+export type { Fresh };

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
 import { InventoryReports } from '../inventory/reports.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { freshness, noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -25,19 +25,6 @@ import { SessionService, type SessionView } from './session-service.js';
 import { isIsoDate, todayIn } from './slots.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Public and shared, fresh for what is left of the cache lifetime; `Age` says how old the answer is. */
-function freshness(ctx: AppContext, computedAt: number, lifetimeSeconds: number): void {
-  const age = Math.max(0, Math.floor((Date.now() - computedAt) / 1000));
-  if (lifetimeSeconds === 0) {
-    ctx.set('Cache-Control', 'no-cache');
-    return;
-  }
-  ctx.set('Cache-Control', `public, max-age=${Math.max(0, lifetimeSeconds - age)}`);
-  ctx.set('Age', String(age));
-  ctx.vary('Accept-Language');
-  ctx.vary('Cookie');
-}
 
 /**
  * Sessions planned beyond the doses the centre holds (its stock and stock issued to its sessions,
@@ -66,11 +53,6 @@ interface StockWarning {
   planned: number;
   inStock: number;
   shortBy: number;
-}
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
 }
 
 /**

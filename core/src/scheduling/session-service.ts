@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -137,7 +138,7 @@ export class SessionService {
    */
   async cancel(actor: StaffContext, sessionId: string, reason?: string): Promise<{ session: SessionView; cancelled: string[] }> {
     const session = await this.managed(actor, sessionId);
-    const cancelled = await this.inTransaction(async (em) => {
+    const cancelled = await inTransaction(this.em, async (em) => {
       const changed = await em.execute<{ affectedRows?: number }>(
         `update vaccination_session set state = 'cancelled', cancelled_at = now() where id = ? and state = 'active'`,
         [session.id],
@@ -194,7 +195,7 @@ export class SessionService {
       if (typeof fits !== 'string' && fits.dose === appointment.doseNumber) keep.push(appointment.id);
       else drop.push(appointment);
     }
-    await this.inTransaction(async (em) => {
+    await inTransaction(this.em, async (em) => {
       const changed = await em.execute<{ affectedRows?: number }>(
         `update vaccination_session set date = ? where id = ? and state = 'active' and date = ?`,
         [date, session.id, from],
@@ -233,23 +234,6 @@ export class SessionService {
     await this.notices.moved(keep);
     await this.notices.cancelled(cancelled, 'session-cancelled');
     return { session: await this.one(session.id), moved: keep, cancelled };
-  }
-
-  /**
-   * Runs `work` in a transaction on the request's own entity manager, so that what it persists
-   * besides its SQL (the audit entries) is flushed and committed with it.
-   */
-  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    await this.em.begin();
-    try {
-      const result = await work(this.em);
-      await this.em.flush();
-      await this.em.commit();
-      return result;
-    } catch (error) {
-      await this.em.rollback();
-      throw error;
-    }
   }
 
   /** A session the actor may manage (its centre within their grants), or a 404/403. */

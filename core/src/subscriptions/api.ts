@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import { Type } from '@sinclair/typebox';
-import type { Next } from 'koa';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
+import { noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
 import type { RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
@@ -58,11 +58,6 @@ function token(ctx: AppContext): string {
   const match = /^Bearer\s+(tkm_[A-Za-z0-9_-]{43})$/.exec(ctx.get('Authorization'));
   if (!match) throw new UnauthorizedError();
   return match[1];
-}
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
 }
 
 /**

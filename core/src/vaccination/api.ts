@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
 import type { InjectionToken } from 'tsyringe';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
 import { requireStaff } from '../registration/auth.js';
@@ -13,11 +13,6 @@ import { DoseRecording } from './dose-recording.js';
 import { CodeVerification, Correction, DayQuery, DocumentVerification, IdempotencyKey, NewDose, Void, WalkIn } from './schemas.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
-}
 
 function uuidParam(ctx: AppContext, what: string): string {
   if (!Uuid.test(ctx.params.id)) throw new NotFoundError(`no such ${what}`);

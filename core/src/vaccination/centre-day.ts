@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ForbiddenError, NotFoundError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -8,7 +9,6 @@ import { Beneficiary } from '../registration/beneficiary.entity.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
 import { todayIn } from '../scheduling/slots.js';
 import { CentreAccess } from './centre-access.js';
-import { inTransaction } from './centre-session.js';
 import { type DoseView, dosesOf } from './dose-view.js';
 
 interface SessionRow {

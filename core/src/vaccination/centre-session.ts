@@ -26,20 +26,3 @@ export async function sessionToday(
   if (String(session.date) !== todayIn(timeZone)) throw new SessionNotTodayError();
   return session;
 }
-
-/**
- * The request's EntityManager in a transaction, flushed before commit, so that audit entries
- * (persisted on the same EntityManager) are stored exactly when the change they record is.
- */
-export async function inTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  await em.begin();
-  try {
-    const result = await work(em);
-    await em.flush();
-    await em.commit();
-    return result;
-  } catch (error) {
-    await em.rollback();
-    throw error;
-  }
-}

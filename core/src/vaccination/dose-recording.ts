@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { StockService } from '../inventory/stock-service.js';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError, ValidationError } from '../kernel/errors.js';
 import type { JobQueue } from '../kernel/jobs/job-queue.js';
@@ -18,7 +19,7 @@ import { AppointmentNotActiveError, IdempotencyKeyReusedError } from '../schedul
 import { SessionCapacity } from '../scheduling/session.entity.js';
 import { todayIn } from '../scheduling/slots.js';
 import { CentreAccess } from './centre-access.js';
-import { inTransaction, sessionToday } from './centre-session.js';
+import { sessionToday } from './centre-session.js';
 import { CheckInService } from './check-in-service.js';
 import { emitDoseEvent } from './dose-events.js';
 import { DoseRecord, type InjectionSite } from './dose-record.entity.js';

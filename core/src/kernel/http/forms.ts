@@ -1,5 +1,5 @@
-import type { Next } from 'koa';
 import { TeekaError, ValidationError } from '../errors.js';
+import { noStore } from './cache-headers.js';
 import { type AppContext, tenantScope } from './state.js';
 
 /**
@@ -78,12 +78,6 @@ export function seeOther(ctx: AppContext, url: string): void {
   ctx.status = 303;
 }
 
-/** Pages that hold a code, a session or people's details are never kept by a cache. */
-export async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
-}
-
 export function formBody(ctx: AppContext): Record<string, unknown> {
   const body = ctx.request.body;
   return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -102,3 +96,5 @@ export function asciiDigits(value: string): string {
     return String(point - DIGIT_ZEROS.find((zero) => point >= zero && point <= zero + 9)!);
   });
 }
+
+export { noStore };

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
+import { noStore } from '../../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../../kernel/http/state.js';
 import { validate } from '../../kernel/http/validate.js';
 import { requireStaff } from '../auth.js';
@@ -12,12 +12,6 @@ const AUDIT_MAX_LIMIT = 500;
 
 function staffService(ctx: AppContext): StaffService {
   return tenantScope(ctx).container.resolve(StaffService);
-}
-
-/** Nothing the staff API answers may be kept by a cache: tokens, secrets, people. */
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
 }
 
 /**

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog, type AuditRecord } from '../../kernel/audit/audit-log.js';
 import type { TenantCrypto } from '../../kernel/crypto/tenant-crypto.js';
+import { inTransaction } from '../../kernel/db/transaction.js';
 import { TOKENS } from '../../kernel/di/tokens.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log/logger.js';
@@ -68,7 +69,7 @@ export class AefiService {
     const found = await this.caseFor(actor, caseId, CASE_ROLES);
     if (found.status === 'closed') throw new AefiCaseClosedError();
     const at = this.followUpTime(input.at, found);
-    await this.inTransaction(async (em) => {
+    await inTransaction(this.em, async (em) => {
       // Only while the case is open, checked in the same statement: a close that wins the race wins.
       const changed = await em.execute<{ affectedRows?: number }>(
         `update aefi_case set outcome = coalesce(?, outcome), updated_at = now() where id = ? and status <> 'closed'`,
@@ -92,7 +93,7 @@ export class AefiService {
     if (!closing && input.causality) {
       throw new ValidationError('causality is given when closing', [{ path: '/causality', code: 'causality-when-closing' }]);
     }
-    await this.inTransaction(async (em) => {
+    await inTransaction(this.em, async (em) => {
       // The case row changes only if nobody moved it meanwhile: two officers closing at once get one close.
       const changed = await em.execute<{ affectedRows?: number }>(
         `update aefi_case set status = ?, causality = ?, closed_at = ${closing ? 'now()' : 'null'}, updated_at = now()
@@ -158,7 +159,7 @@ export class AefiService {
       updatedAt: now,
       closedAt: null,
     });
-    await this.inTransaction(async (em) => {
+    await inTransaction(this.em, async (em) => {
       em.persist(created);
       this.audit.record({
         ...reporter,
@@ -248,19 +249,5 @@ export class AefiService {
 
   private record(actor: StaffContext, action: string, caseId: string, details: Record<string, unknown>): void {
     this.audit.record({ actorType: 'staff', actorId: actor.user.id, action, targetType: 'aefi-case', targetId: caseId, details });
-  }
-
-  /** The case, its history and its audit entries are stored together or not at all. */
-  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    await this.em.begin();
-    try {
-      const result = await work(this.em);
-      await this.em.flush();
-      await this.em.commit();
-      return result;
-    } catch (error) {
-      await this.em.rollback();
-      throw error;
-    }
   }
 }

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
-import type { Next } from 'koa';
 import type { InjectionToken } from 'tsyringe';
 import { TOKENS } from '../../kernel/di/tokens.js';
 import { NotFoundError } from '../../kernel/errors.js';
+import { noStore } from '../../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../../kernel/http/state.js';
 import { validate } from '../../kernel/http/validate.js';
 import type { TenantConfig } from '../../kernel/tenancy/tenant-config.js';
@@ -15,11 +15,6 @@ import { CAUSALITIES, OUTCOMES, SERIOUS_CRITERIA, SEVERITIES } from './codes.js'
 import { BatchCountQuery, CaseQuery, CitizenReport, FollowUp, ScopeQuery, StaffReport, StatusChange } from './schemas.js';
 
 const Uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function noStore(ctx: AppContext, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  await next();
-}
 
 function caseParam(ctx: AppContext): string {
   if (!Uuid.test(ctx.params.id)) throw new NotFoundError('no such case');

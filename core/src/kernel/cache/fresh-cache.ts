@@ -1,16 +1,19 @@
-/** A value and when it was computed: what the dashboard shows as "data as of". */
+/** A value and when it was computed (epoch ms), so answers can say how old they are (`Age`). */
 export interface Fresh<T> {
   value: T;
   computedAt: number;
 }
 
 /**
- * Computed values kept for a while, one computation at a time per key: requests arriving while
- * the aggregates are computed wait for that one query instead of starting their own. A failed
- * computation is not remembered. The keys are few (the summary, the open data), so no bound.
+ * Computed values kept for a short while. Concurrent misses for one key share one computation (a
+ * popular district at 8 a.m. is computed once, not once per request); a failed computation is not
+ * remembered. With `maxEntries`, the oldest entries are dropped beyond it, so a crawler walking
+ * every PIN code cannot grow memory.
  */
 export class FreshCache {
   private readonly entries = new Map<string, Promise<Fresh<unknown>>>();
+
+  constructor(private readonly maxEntries = Number.POSITIVE_INFINITY) {}
 
   async get<T>(key: string, ttlMs: number, compute: () => Promise<T>): Promise<Fresh<T>> {
     const known = this.entries.get(key) as Promise<Fresh<T>> | undefined;
@@ -25,6 +28,7 @@ export class FreshCache {
     pending.catch(() => {
       if (this.entries.get(key) === pending) this.entries.delete(key);
     });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return pending;
   }
 }
