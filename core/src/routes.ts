@@ -4,6 +4,7 @@ import './vaccination/deletion-guard.js';
 import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
 import { certificateApiRoutes } from './certificates/api.js';
+import { correctionPageRoutes } from './certificates/correction-pages.js';
 import { certificatePageRoutes } from './certificates/pages.js';
 import { verifyPageRoutes } from './certificates/verify-page.js';
 import { cowinCitizenRoutes } from './cowin/citizen-api.js';
@@ -26,6 +27,7 @@ import { sessionApiRoutes } from './scheduling/session-api.js';
 import { staffSessionPageRoutes } from './scheduling/staff-pages.js';
 import { subscriptionApiRoutes } from './subscriptions/api.js';
 import { aefiApiRoutes } from './vaccination/aefi/api.js';
+import { aefiPageRoutes } from './vaccination/aefi/pages.js';
 import { vaccinationApiRoutes } from './vaccination/api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
@@ -46,8 +48,10 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     inventoryApiRoutes(),
     vaccinationApiRoutes(),
     aefiApiRoutes(),
+    aefiPageRoutes(),
     certificateApiRoutes(),
     certificatePageRoutes(),
+    correctionPageRoutes(),
     verifyPageRoutes(),
     schedulingPageRoutes(),
     staffSessionPageRoutes(),

@@ -16,6 +16,10 @@ import { CertificateService } from './certificate-service.js';
 import { CorrectionDecidedError } from './errors.js';
 import { certificateNoticeJob } from './jobs.js';
 
+/** Why an officer rejects a correction: codes (translated on pages), so the audit can name them. */
+export const REJECT_REASONS = ['evidence-missing', 'does-not-match-document', 'not-an-error', 'other'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 /** Officers decide corrections: the tenant's administrators and district officers over the dose's centre. */
 export const OFFICER_ROLES: ReadonlySet<Role> = new Set(['platform-operator', 'tenant-admin', 'district-officer']);
 
@@ -69,6 +73,25 @@ export class CorrectionDesk {
     return visible.map((row) => this.view(row));
   }
 
+  /** One request in the officer's scope, whatever its state, with the person's details as they stand. */
+  async get(actor: StaffContext, id: string) {
+    const row = await this.load(actor, id);
+    const person = await this.beneficiaries.get(row.account_id, row.reference_id).catch(() => undefined);
+    const [passport] = await this.em.execute<{ number_enc: Buffer }[]>(
+      'select number_enc from certificate_passport where beneficiary_id = ?',
+      [row.beneficiary_id],
+    );
+    return {
+      ...this.view(row),
+      current: {
+        name: person?.name ?? row.name,
+        birthDate: person ? (person.birthDate ?? String(person.birthYear)) : null,
+        document: person ? { type: person.document.type, masked: person.document.masked } : null,
+        passport: passport ? this.crypto.decrypt(Buffer.from(passport.number_enc)) : null,
+      },
+    };
+  }
+
   async approve(actor: StaffContext, id: string) {
     const row = await this.load(actor, id);
     await this.em.begin();
@@ -98,14 +121,14 @@ export class CorrectionDesk {
     return { ...this.view({ ...row, state: 'approved', decided_at: new Date() }), newCertificateId: issued?.certificateId ?? null };
   }
 
-  async reject(actor: StaffContext, id: string) {
+  async reject(actor: StaffContext, id: string, reason?: RejectReason) {
     const row = await this.load(actor, id);
     const decided = await this.em.execute<{ id: string }[]>(
       `update certificate_correction set state = 'rejected', decided_by = ?, decided_at = now() where id = ? and state = 'requested' returning id`,
       [actor.user.id, id],
     );
     if (decided.length === 0) throw new CorrectionDecidedError();
-    this.record(actor, 'certificate.correction-rejected', row);
+    this.record(actor, 'certificate.correction-rejected', row, reason ? { reason } : {});
     await this.em.flush();
     return this.view({ ...row, state: 'rejected', decided_at: new Date() });
   }
@@ -143,7 +166,7 @@ export class CorrectionDesk {
     return oversees(grants, target, this.directory);
   }
 
-  private record(actor: StaffContext, action: string, row: CorrectionRow): void {
+  private record(actor: StaffContext, action: string, row: CorrectionRow, extra: Record<string, string> = {}): void {
     // The value and the reason describe the person: ids and the field name only.
     this.audit.record({
       actorType: 'staff',
@@ -151,7 +174,7 @@ export class CorrectionDesk {
       action,
       targetType: 'certificate-correction',
       targetId: row.id,
-      details: { field: row.field, beneficiary: row.reference_id },
+      details: { field: row.field, beneficiary: row.reference_id, ...extra },
     });
   }
 
