@@ -5,6 +5,7 @@ export * from './kinds/id-verifier.js';
 export * from './kinds/sms-gateway.js';
 export * from './manifest.js';
 export * from './registry.js';
+export * from './sms.js';
 
 import type { IdVerifierPlugin } from './kinds/id-verifier.js';
 import type { SmsGatewayPlugin } from './kinds/sms-gateway.js';

@@ -8,15 +8,19 @@
 /** Major version of the plugin API. A plugin built for another major version is refused. */
 export const PLUGIN_API_VERSION = 1;
 
+/** The kinds of plugin: code plugins (`id-verifier`, `sms-gateway`) and data plugins (`language`, `theme`). */
 export const PLUGIN_KINDS = ['id-verifier', 'sms-gateway', 'language', 'theme'] as const;
+/** One of {@link PLUGIN_KINDS}. */
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
 
 /** A JSON Schema (draft 2020-12 subset understood by ajv) describing a plugin's per-tenant config. */
 export type JsonSchema = Record<string, unknown>;
 
+/** The manifest fields every plugin has (see docs/integrators/plugin-sdk.md for each field's rules). */
 export interface PluginManifest {
   /** Unique, lower-case, dash-separated id, e.g. `aadhaar` or `smpp`. Tenants name plugins by it. */
   id: string;
+  /** What the plugin is; must match the module's `define…` call. */
   kind: PluginKind;
   /** The plugin's own semver version. */
   version: string;

@@ -18,17 +18,23 @@ import type { OnlineVerificationResult, PersonClaims } from './kinds/id-verifier
 
 /** The answers a registry may give, as `{"result": …}` in a 200 response. */
 export const REGISTRY_RESULTS = ['verified', 'mismatch', 'not-found'] as const;
+/** One of {@link REGISTRY_RESULTS}. */
 export type RegistryResult = (typeof REGISTRY_RESULTS)[number];
 
 /** The request body of the protocol. Plugins send only the claims the person gave. */
+/** The request body of the registry protocol. Plugins send only the claims the person gave. */
 export interface RegistryRequest {
+  /** The plugin's document type code, e.g. `nin`. */
   documentType: string;
   /** The normalised document number. */
   number: string;
+  /** Name as the person gave it. */
   name?: string;
+  /** Year of birth. */
   birthYear?: number;
   /** ISO 8601 date, `YYYY-MM-DD`. */
   birthDate?: string;
+  /** Gender as the person gave it. */
   gender?: string;
 }
 
@@ -51,6 +57,7 @@ export function registryRequest(documentType: string, number: string, person?: P
   return body;
 }
 
+/** Options of {@link createRegistryClient}. */
 export interface RegistryClientOptions {
   /** The registry's endpoint; http or https. */
   url: string;
@@ -70,9 +77,12 @@ export interface RegistryClientOptions {
   logger?: PluginLogger;
 }
 
+/** What {@link RegistryClient.verify} resolves with (the same as {@link OnlineVerificationResult}). */
 export type RegistryVerification = OnlineVerificationResult;
+/** The circuit breaker's state: `closed` (asking), `open` (answering `unavailable` at once), `half-open` (one trial request), `closed-down` (after `close()`). */
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'closed-down';
 
+/** A client for one registry endpoint, made by {@link createRegistryClient}. */
 export interface RegistryClient {
   /** Asks the registry about one document. Never throws and never rejects. */
   verify(body: RegistryRequest | object): Promise<RegistryVerification>;
@@ -82,6 +92,7 @@ export interface RegistryClient {
   close(): void;
 }
 
+/** Defaults of {@link RegistryClientOptions}. */
 export const REGISTRY_DEFAULTS = Object.freeze({
   timeoutMs: 3000,
   retries: 2,

@@ -30,6 +30,8 @@ const wrongLetter = (digits: string) => [...'ABCDEFGHIJK'].find((letter) => lett
 idVerifierContract(test, {
   plugin,
   config: {},
+  // A registry that never answers: two attempts of 200 ms and a back-off, then `unavailable`.
+  registry: { config: (url) => ({ registry: { url, timeoutMs: 200, retries: 1 } }), deadlineMs: 1500 },
   samples: {
     dni: {
       valid: [

@@ -206,6 +206,7 @@ for (const [name, config, prefix] of [
     config,
     context: { secrets: SECRETS },
     received: async () => seenOn(prefix).map(({ to = '', text = '' }) => ({ to, text })),
+    unreachable: { config: (peer) => ({ ...config, url: peer.url, timeoutMs: 300 }), deadlineMs: 2000 },
   });
 }
 

@@ -14,6 +14,8 @@ const grouped = (nin: string, separator: string) => [nin.slice(0, 4), nin.slice(
 idVerifierContract(test, {
   plugin,
   config: {},
+  // A registry that never answers: two attempts of 200 ms and a back-off, then `unavailable`.
+  registry: { config: (url) => ({ registry: { url, timeoutMs: 200, retries: 1 } }), deadlineMs: 1500 },
   samples: {
     nin: {
       valid: [NIN_A, NIN_B, grouped(NIN_C, ' '), grouped(NIN_A, '-'), ` ${grouped(NIN_B, ' - ')} `, '10000000000', '99999999998'],

@@ -42,6 +42,8 @@ smsGatewayContract(test, {
   config: configFor(shared.port),
   context: { secrets: { password: PASSWORD } },
   received: async () => shared.messages(),
+  // An SMSC that never answers the bind, or refuses the connection: the send gives up after submitTimeoutMs.
+  unreachable: { config: (peer) => configFor(peer.port, { submitTimeoutMs: 500 }), deadlineMs: 2000 },
 });
 
 interface Setup {

@@ -4,6 +4,7 @@ import type { DocumentType, IdVerifier, OnlineVerificationResult, PersonClaims, 
 
 /** One document type a verifier understands: its description and its rules. */
 export interface DocumentRule {
+  /** What people see: code, label key, input mask, example. */
   type: DocumentType;
   /** Checks a number as typed; may throw on a bug, the verifier turns that into a refusal. */
   validate(input: unknown): ValidationResult;
@@ -11,6 +12,7 @@ export interface DocumentRule {
   mask(normalized: string): string;
 }
 
+/** Options of {@link documentVerifier}. */
 export interface DocumentVerifierOptions {
   /** The document types a tenant enabled (the plugin config's `documentTypes`), in its order; all when empty. */
   enabled?: readonly string[];
@@ -67,8 +69,11 @@ export function documentVerifier(rules: readonly DocumentRule[], options: Docume
 
 /** The `registry` block of a plugin config that supports online checks. */
 export interface RegistryConfig {
+  /** The registry's endpoint (Teeka's registry protocol). */
   url: string;
+  /** Milliseconds per attempt (default 3000). */
   timeoutMs?: number;
+  /** Further attempts after a timeout, 5xx or network error (default 2). */
   retries?: number;
 }
 

@@ -16,17 +16,25 @@ export interface DocumentType {
 
 /** Stable reason codes; core turns them into localised messages. */
 export const INVALID_REASONS = ['empty', 'format', 'length', 'checksum', 'unknown-type', 'inconsistent'] as const;
+/** Why a number was refused: one of {@link INVALID_REASONS}. */
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
+/** The result of {@link IdVerifier.validate}: the canonical number, or why it was refused (never the number itself). */
 export type ValidationResult = { valid: true; normalized: string } | { valid: false; reason: InvalidReason };
 
+/** What a person said about themselves, sent to a registry to compare. Every field is optional and may be missing or malformed. */
 export interface PersonClaims {
+  /** Name as the person gave it. */
   name?: string;
+  /** Year of birth. */
   birthYear?: number;
+  /** Date of birth, ISO 8601 `YYYY-MM-DD`. */
   birthDate?: string;
+  /** Gender as the person gave it. */
   gender?: string;
 }
 
+/** The result of {@link IdVerifier.verifyOnline}: `verified`, `mismatch`, `not-found`, or `unavailable` (try later). */
 export type OnlineVerificationResult =
   | { status: 'verified' }
   | { status: 'mismatch' }
@@ -34,7 +42,9 @@ export type OnlineVerificationResult =
   /** The registry could not be asked (down, timing out, circuit open): try later. */
   | { status: 'unavailable'; retryAfterSeconds?: number };
 
+/** An ID-verifier instance for one tenant: the document types it knows, offline validation, masking and an optional online check. */
 export interface IdVerifier extends PluginLifecycle {
+  /** The document types this instance offers, in the order people see them. */
   documentTypes(): DocumentType[];
   /**
    * Checks a number as typed by a person (spaces, dashes and case are forgiven) and returns its
@@ -49,12 +59,27 @@ export interface IdVerifier extends PluginLifecycle {
   verifyOnline?(documentType: string, normalized: string, person: PersonClaims): Promise<OnlineVerificationResult>;
 }
 
+/** What an ID-verifier plugin module default-exports; build it with {@link defineIdVerifier}. */
 export interface IdVerifierPlugin<Config = Record<string, unknown>> {
+  /** Always `id-verifier`. */
   kind: 'id-verifier';
+  /** Translations of the labels the document types name (`labelKey`), by language; English is required. */
   resources?: PluginResources;
+  /** Creates the instance for one tenant; may be async. Throwing here refuses the tenant's start with the message. */
   create(context: PluginContext<Config>): IdVerifier | Promise<IdVerifier>;
 }
 
+/**
+ * Declares an ID-verifier plugin: `export default defineIdVerifier({ resources, create })`.
+ *
+ * @example
+ * ```ts
+ * export default defineIdVerifier<{ documentTypes?: string[] }>({
+ *   resources: { en: { 'ke-nid.label': 'National ID number' } },
+ *   create: (context) => documentVerifier(rules, { enabled: context.config.documentTypes }),
+ * });
+ * ```
+ */
 export function defineIdVerifier<Config = Record<string, unknown>>(
   plugin: Omit<IdVerifierPlugin<Config>, 'kind'>,
 ): IdVerifierPlugin<Config> {

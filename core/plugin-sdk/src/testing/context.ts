@@ -22,9 +22,13 @@ export function memoryStorage(): PluginStorage {
   };
 }
 
+/** One line a {@link recordingLogger} kept. */
 export interface LogLine {
+  /** The logger method called. */
   level: 'debug' | 'info' | 'warn' | 'error';
+  /** The message. */
   message: string;
+  /** The structured fields, if any. */
   fields?: Record<string, unknown>;
 }
 
@@ -37,6 +41,7 @@ export function recordingLogger(): PluginLogger & { lines: LogLine[] } {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/** The tenant of {@link testContext}: code `xx`, country `XX`, UTC, English. */
 export const testTenant: TenantInfo = {
   code: 'xx',
   country: 'XX',

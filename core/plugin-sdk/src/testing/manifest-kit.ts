@@ -3,12 +3,15 @@ import type { TestFn } from 'ava';
 import type { CodePlugin } from '../index.js';
 import { manifestSchema, PLUGIN_API_VERSION, type PluginManifest } from '../manifest.js';
 
+/** Options of {@link manifestContract}. */
 export interface ManifestKitOptions {
   /** URL of the plugin's package.json, e.g. `new URL('../../package.json', import.meta.url)`. */
   packageJson: URL;
+  /** The plugin module's default export (its kind must match the manifest's). */
   plugin: CodePlugin;
   /** Configs the plugin's configSchema must accept, and ones it must refuse. `{}` is always tried. */
   validConfigs?: unknown[];
+  /** Configs the plugin's configSchema must refuse. */
   invalidConfigs?: unknown[];
 }
 

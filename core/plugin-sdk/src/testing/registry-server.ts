@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 
 /** What the fake registry does with one request. */
 export interface Reply {
+  /** HTTP status (default 200). */
   status?: number;
   /** A string is sent as is; anything else as JSON. */
   body?: unknown;
+  /** Extra response headers, e.g. `Retry-After`. */
   headers?: Record<string, string>;
   /** Answer only after this long: beyond the client's timeout, a hung registry. */
   delayMs?: number;
@@ -16,8 +18,11 @@ export interface Reply {
  * records every request that reaches it and answers what `reply` says.
  */
 export class FakeRegistry {
+  /** Every request that reached it, in order. */
   readonly requests: { headers: IncomingHttpHeaders; body: unknown }[] = [];
+  /** Decides the answer to each request from its JSON body (default: `verified`). */
   reply: (body: Record<string, unknown>) => Reply = () => ({ body: { result: 'verified' } });
+  /** The endpoint to configure, `http://127.0.0.1:<port>/v1/verify`. */
   url = '';
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -53,6 +58,7 @@ export class FakeRegistry {
     });
   }
 
+  /** Starts it on a random port of 127.0.0.1. */
   static async start(): Promise<FakeRegistry> {
     const registry = new FakeRegistry();
     await new Promise<void>((resolve) => registry.server.listen(0, '127.0.0.1', resolve));
@@ -60,6 +66,7 @@ export class FakeRegistry {
     return registry;
   }
 
+  /** How many requests reached it. */
   get count(): number {
     return this.requests.length;
   }
