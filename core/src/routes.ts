@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 // Modules' rules that other modules enforce: a recorded dose keeps a beneficiary from deletion.
 import './vaccination/deletion-guard.js';
+import { adminPageRoutes } from './admin/routes.js';
 import { dayPageRoutes } from './centre/day-pages.js';
 import { stockPageRoutes } from './centre/stock-pages.js';
 import { certificateApiRoutes } from './certificates/api.js';
@@ -57,6 +58,7 @@ export function tenantRoutes(mode: Mode): Router<AppState> {
     staffSessionPageRoutes(),
     stockPageRoutes(),
     dayPageRoutes(),
+    adminPageRoutes(),
     dashboardRoutes(),
     openApiRoutes(), // /api/v1/openapi.json, /api/docs
     ...(mode === 'development' ? [devOutboxRoutes()] : []),

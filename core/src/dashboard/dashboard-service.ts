@@ -79,11 +79,25 @@ interface GroupRow {
 
 const caches = new WeakMap<TenantConfig, FreshCache>();
 
+/** An area the figures are restricted to (it and every area below it): the administration pages' view of a district. */
+export interface Within {
+  level: string;
+  id: number;
+}
+
+/** The area and the areas below it, as a CTE (joined to the rest of a `with recursive`). */
+const WITHIN_AREA = `within_area (level, id) as (
+  select level, id from area where level = ? and id = ?
+  union all
+  select a.level, a.id from area a join within_area w on a.parent_level = w.level and a.parent_id = w.id
+)`;
+const IN_AREA = 'exists (select 1 from within_area w where w.level = f.area_level and w.id = f.area_id)';
+
 /**
  * Every dose not voided, with the person's age band and gender at the dose and the first two
  * levels of the area its centre lies in (through the area tree, whatever level the centre names).
  */
-const DOSES = `
+const doses = (within: boolean) => `
 with recursive up as (
   select level, id, parent_level, parent_id, level as from_level, id as from_id from area
   union all
@@ -94,7 +108,7 @@ place as (
   select from_level, from_id, max(id) filter (where level = ?) as top_id, max(id) filter (where level = ?) as second_id
   from up group by from_level, from_id
 ),
-schedule as (select code, doses from jsonb_to_recordset(?::jsonb) as s(code varchar, doses int)),
+schedule as (select code, doses from jsonb_to_recordset(?::jsonb) as s(code varchar, doses int)),${within ? `\n${WITHIN_AREA},` : ''}
 dose as (
   select d.beneficiary_id, d.given_on, d.vaccine, d.dose_number,
     case when d.dose_number > coalesce(s.doses, 2) then 'booster' else d.dose_number::text end as dose_kind,
@@ -111,10 +125,10 @@ dose as (
   left join schedule s on s.code = d.vaccine
   left join facility f on f.id = d.facility_id
   left join place p on p.from_level = f.area_level and p.from_id = f.area_id
-  where d.state <> 'voided'
+  where d.state <> 'voided'${within ? ` and ${IN_AREA}` : ''}
 )`;
 
-const GROUPS = `${DOSES}
+const groups = (within: boolean) => `${doses(within)}
 select
   case
     when grouping(top_id, second_id) = 0 then 'sub-area'
@@ -152,8 +166,9 @@ export class DashboardService {
     @inject(TOKENS.TenantConfig) private readonly config: TenantConfig,
   ) {}
 
-  summary(): Promise<Fresh<DashboardData>> {
-    return this.cached('summary', () => this.compute());
+  /** The tenant's figures, or (`within`) only the doses given at centres in that area or below it. */
+  summary(within?: Within): Promise<Fresh<DashboardData>> {
+    return this.cached(within ? `summary:${within.level}:${within.id}` : 'summary', () => this.compute(within));
   }
 
   openData(): Promise<Fresh<OpenDataRow[]>> {
@@ -169,20 +184,20 @@ export class DashboardService {
     return cache.get(key, DASHBOARD_TTL_SECONDS * 1000, compute);
   }
 
-  private params(): unknown[] {
+  private params(within?: Within): unknown[] {
     const [top = '', second = ''] = this.config.areas.levels;
     const schedule = this.config.vaccines.map((vaccine) => ({ code: vaccine.code, doses: vaccine.doses }));
-    return [top, second, JSON.stringify(schedule)];
+    return [top, second, JSON.stringify(schedule), ...(within ? [within.level, within.id] : [])];
   }
 
-  private async compute(): Promise<DashboardData> {
-    const rows = await this.em.execute<GroupRow[]>(GROUPS, this.params());
+  private async compute(within?: Within): Promise<DashboardData> {
+    const rows = await this.em.execute<GroupRow[]>(groups(within !== undefined), this.params(within));
     const of = (dim: string) => rows.filter((row) => row.dim === dim);
     const byKey = (dim: string) => of(dim).map((row) => ({ key: String(row.key), tally: tallyOf(row) }));
     const total = of('total')[0];
     return {
       totals: total ? tallyOf(total) : { doses: 0, firstDoses: 0, people: 0, complete: 0, boosters: 0 },
-      days: await this.days(),
+      days: await this.days(within),
       byArea: of('area').map((row) => ({ id: row.top_id, tally: tallyOf(row) })),
       bySubArea: of('sub-area')
         .filter((row) => row.top_id !== null && row.second_id !== null)
@@ -196,13 +211,17 @@ export class DashboardService {
   }
 
   /** Doses per day over the last DAYS days: a range scan of the dashboard index. */
-  private async days(): Promise<{ day: string; doses: number }[]> {
+  private async days(within?: Within): Promise<{ day: string; doses: number }[]> {
     const today = todayIn(this.config.timeZone);
     const from = addDays(today, -(DAYS - 1));
     const rows = await this.em.execute<{ day: string; doses: number }[]>(
-      `select given_on::text as day, count(*)::int as doses from dose_record
+      within
+        ? `with recursive ${WITHIN_AREA}
+           select d.given_on::text as day, count(*)::int as doses from dose_record d join facility f on f.id = d.facility_id
+           where d.state <> 'voided' and d.given_on between ?::date and ?::date and ${IN_AREA} group by d.given_on`
+        : `select given_on::text as day, count(*)::int as doses from dose_record
        where state <> 'voided' and given_on between ?::date and ?::date group by given_on`,
-      [from, today],
+      within ? [within.level, within.id, from, today] : [from, today],
     );
     const counted = new Map(rows.map((row) => [row.day, row.doses]));
     return Array.from({ length: DAYS }, (_, index) => addDays(from, index)).map((day) => ({ day, doses: counted.get(day) ?? 0 }));
@@ -234,7 +253,7 @@ export class DashboardService {
 
   private async computeOpenData(): Promise<OpenDataRow[]> {
     const rows = await this.em.execute<{ day: string; top_id: number | null; vaccine: string; dose_number: number; doses: number }[]>(
-      `${DOSES}
+      `${doses(false)}
        select given_on::text as day, top_id, vaccine, dose_number, count(*)::int as doses
        from dose group by given_on, top_id, vaccine, dose_number
        order by given_on, top_id nulls last, vaccine, dose_number`,
