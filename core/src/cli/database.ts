@@ -15,6 +15,8 @@ export interface OpenTenantDatabase {
   config: TenantConfig;
   orm: TenantOrm;
   database: string;
+  /** Its connection URL (for pg-boss, which keeps its own connections). */
+  url: string;
   created: boolean;
   crypto: TenantCrypto;
 }
@@ -63,7 +65,7 @@ export async function openTenantDatabase<T>(
   secrets.assertComplete();
   const orm = await openTenantOrm(url, { poolMax: 2 });
   try {
-    return await work({ config, orm, database, created, crypto: new TenantCrypto(values) });
+    return await work({ config, orm, database, url, created, crypto: new TenantCrypto(values) });
   } finally {
     await orm.close();
   }

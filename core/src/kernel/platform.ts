@@ -24,9 +24,8 @@ import { SecretStore } from './secrets/secret-store.js';
 import { checkTenantPlugins } from './tenancy/check-tenant.js';
 import { loadTenantFiles } from './tenancy/load-tenants.js';
 import { Tenant } from './tenancy/tenant.js';
-import { pluginUses, type TenantConfig } from './tenancy/tenant-config.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
-import { pluginSecretRef, TENANT_SECRETS, tenantSecretRef } from './tenancy/tenant-secrets.js';
+import { preflightSecrets } from './tenancy/tenant-secrets.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -158,18 +157,5 @@ export class Platform {
     clearTimeout(timer);
     await Promise.all(this.tenants.all.map((tenant) => tenant.close()));
     await this.database.stop();
-  }
-}
-
-/** Resolves every secret before anything starts, so production lists all that are missing. */
-function preflightSecrets(configs: TenantConfig[], registry: PluginRegistry, secrets: SecretStore): void {
-  for (const config of configs) {
-    for (const name of TENANT_SECRETS) secrets.resolve(tenantSecretRef(config, name));
-    for (const use of pluginUses(config)) {
-      for (const name of registry.code(use.id)?.manifest.secrets ?? []) {
-        secrets.resolve(pluginSecretRef(config, use.id, name, use.secrets?.[name]));
-      }
-    }
-    if (config.database?.url) secrets.resolve(config.database.url, { generate: false });
   }
 }

@@ -38,6 +38,12 @@ export interface SessionView {
 
 type Field = { path: string; code: string };
 
+/**
+ * Who creates sessions: a signed-in staff member (their grants are checked), or the platform
+ * operator at the command line (`teeka import sessions`), who may create them at any centre.
+ */
+export type SessionCreator = StaffContext | { operator: 'command-line' };
+
 /** Roles that may create sessions: at any centre, or (facility-manager) at their own. */
 const SESSION_ROLES = new Set<Grant['role']>(['platform-operator', 'tenant-admin', 'district-officer', 'facility-manager']);
 
@@ -58,9 +64,10 @@ export class SessionService {
   ) {}
 
   /** All sessions or none: every one is checked first, then all are stored in one transaction. */
-  async create(actor: StaffContext, inputs: NewSession[], prefix: (index: number) => string): Promise<SessionView[]> {
-    const roles = actor.roles.filter((grant) => SESSION_ROLES.has(grant.role));
-    for (const input of inputs) {
+  async create(actor: SessionCreator, inputs: NewSession[], prefix: (index: number) => string): Promise<SessionView[]> {
+    const staff = 'operator' in actor ? undefined : actor;
+    const roles = staff ? staff.roles.filter((grant) => SESSION_ROLES.has(grant.role)) : [];
+    for (const input of staff ? inputs : []) {
       if (!(await oversees(roles, { type: 'facility', id: String(input.facilityId) }, this.directory))) {
         throw new ForbiddenError(`may not create sessions at facility ${input.facilityId}`);
       }
@@ -85,7 +92,7 @@ export class SessionService {
         maxAge: input.maxAge ?? null,
         state: 'active',
         bookableFrom: input.opensAt ? new Date(input.opensAt) : null,
-        createdBy: actor.user.id,
+        createdBy: staff?.user.id ?? null,
         createdAt: new Date(),
       }),
     );
@@ -112,8 +119,8 @@ export class SessionService {
         );
         em.persist([...capacities, ...slotRows]);
         this.audit.record({
-          actorType: 'staff',
-          actorId: actor.user.id,
+          actorType: staff ? 'staff' : 'system',
+          actorId: staff?.user.id,
           action: 'session.create',
           targetType: 'session',
           targetId: session.id,

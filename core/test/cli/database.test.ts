@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import pg from 'pg';
@@ -104,4 +104,49 @@ test.serial('import areas: a parent must exist; good rows are imported', async (
   const imported = await teeka(root, ['import', 'areas', file, '--tenant', 'in'], env);
   t.is(imported.code, 0, imported.stdout + imported.stderr);
   t.is(await count('area', 'id in (9900, 9901)'), 2);
+});
+
+test.serial('import sessions: SessionService rules per row, nothing written on failure; a good file creates the sessions', async (t) => {
+  const day = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const file = join(root, 'sessions.csv');
+  const header = 'facility_id,date,vaccine,min_age,max_age,slots,capacities,slot_capacities,opens_at';
+  writeFileSync(
+    file,
+    [
+      header,
+      `1001,${day},covishield,18,,09:00AM-11:00AM;11:00AM-01:00PM,1=40/10;2=20,,`,
+      `1001,2020-01-01,covishield,18,,09:00AM-11:00AM,1=10,,`,
+      `1001,${day},nope,18,,10:00AM-09:00AM,1=10,,`,
+      `1001,${day},covishield,abc,,09:00AM-11:00AM,1=10,,`,
+    ].join('\n'),
+  );
+  const shape = await teeka(root, ['import', 'sessions', file, '--tenant', 'in'], env);
+  t.is(shape.code, 1, shape.stdout + shape.stderr);
+  t.regex(shape.stdout, /sessions\.csv: line 5: min_age: /);
+  t.regex(shape.stdout, /nothing imported/);
+  // The rows of the right shape are checked by SessionService: every problem, with its line and column.
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/\n1001,[^\n]*,abc,[^\n]*$/, ''));
+  const rules = await teeka(root, ['import', 'sessions', file, '--tenant', 'in'], env);
+  t.is(rules.code, 1, rules.stdout + rules.stderr);
+  t.regex(rules.stdout, /line 3: date: Choose today or a later date\./);
+  t.regex(rules.stdout, /line 4: vaccine: /);
+  t.regex(rules.stdout, /line 4: slots: "10:00AM-09:00AM": /);
+  t.notRegex(rules.stdout, /line 2:/);
+  t.is(await count('vaccination_session'), 0, 'nothing written');
+
+  writeFileSync(
+    file,
+    [
+      header,
+      `1001,${day},covishield,18,,09:00AM-11:00AM;11:00AM-01:00PM,1=40/10;2=20,30;30,`,
+      `1001,${day},covaxin,15,17,"09:00AM-11:00AM",1=25,,`,
+    ].join('\r\n'),
+  );
+  const good = await teeka(root, ['import', 'sessions', file, '--tenant', 'in'], env);
+  t.is(good.code, 0, good.stdout + good.stderr);
+  t.regex(good.stdout, /in: 2 session\(s\) imported/);
+  t.is(await count('vaccination_session', `facility_id = 1001 and date = '${day}' and created_by is null`), 2);
+  t.is(await count('session_slot', `capacity = 30`), 2);
+  t.is(await count('audit_entry', `action = 'session.create' and actor_type = 'system'`), 2);
+  t.false(/\r|\[#/.test(good.stderr), 'no progress bar when stderr is not a terminal');
 });

@@ -126,3 +126,21 @@ test('`npx teeka` works: npm links the committed launcher, which runs the built 
   t.is(result.code, 0);
   t.regex(result.out, /^Usage: teeka/);
 });
+
+test('tenant check with NODE_ENV=production names every missing secret, the plugins’ included, and never a value', async (t) => {
+  const { root } = projectCopy();
+  const production = { NODE_ENV: 'production', TEEKA_NG_TOKEN_KEY: 'set-in-the-environment' };
+  const missing = await teeka(root, ['tenant', 'check', 'ng', '--no-translations'], production);
+  t.is(missing.code, 1, missing.stdout + missing.stderr);
+  for (const name of ['TEEKA_NG_ENCRYPTION_KEY', 'TEEKA_NG_HASH_KEY', 'TEEKA_NG_NIN_REGISTRY_API_KEY']) {
+    t.regex(missing.stdout, new RegExp(`secrets: ${name} is not set`), name);
+  }
+  t.notRegex(missing.stdout, /TEEKA_NG_TOKEN_KEY|set-in-the-environment/, 'a secret that is set is not reported');
+  const all = await teeka(root, ['tenant', 'check', 'ng', '--no-translations'], {
+    ...production,
+    TEEKA_NG_ENCRYPTION_KEY: 'x'.repeat(32),
+    TEEKA_NG_HASH_KEY: 'y'.repeat(32),
+    TEEKA_NG_NIN_REGISTRY_API_KEY: 'z'.repeat(16),
+  });
+  t.notRegex(all.stdout, /secrets:/, all.stdout);
+});

@@ -24,14 +24,17 @@ facilities columns:  id, name, address, area_level, area_id, postal_code, latitu
                      opens, closes, fee_type, fees, active, name:<lng>..., address:<lng>...
   opens/closes are HH:MM; fee_type is free or paid; fees is "vaccine=amount;vaccine=amount";
   active is true or false (default true). The area must be in the tenant's database.
-sessions:            not available yet (create sessions in the centre pages or the session API).
+sessions columns:    facility_id, date, vaccine, min_age, max_age, slots, capacities, slot_capacities, opens_at
+  slots is "09:00AM-11:00AM;11:00AM-01:00PM"; capacities is "dose=online/walkin;..." (walk-in
+  optional), e.g. "1=50/10;2=30"; slot_capacities ("25;25") and opens_at (ISO 8601) are optional.
+  Checked and created by the session API's own rules and code (SessionService), in one transaction.
 
 Options:
   --tenant <code>        the tenant to import into (required when there are several tenant files)`;
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'import areas, facilities (or sessions) from a CSV file: all rows or none',
+  summary: 'import areas, facilities or sessions from a CSV file: all rows or none',
   usage: USAGE,
   help: HELP,
   options: { tenant: { type: 'string' } },
@@ -39,9 +42,8 @@ export const importCommand: Command = {
   async run(context) {
     const { settings, values, positionals, out, err } = context;
     const [kind, file] = positionals;
-    if (kind === 'sessions')
-      throw new UsageError('import sessions is not available yet: create sessions in the centre pages or the session API', USAGE);
-    if (kind !== 'areas' && kind !== 'facilities') throw new UsageError(`unknown import "${kind}" (areas, facilities or sessions)`, USAGE);
+    if (kind !== 'areas' && kind !== 'facilities' && kind !== 'sessions')
+      throw new UsageError(`unknown import "${kind}" (areas, facilities or sessions)`, USAGE);
     const code = tenantCode(
       stringOption(values, 'tenant') ?? (settings.tenantCodes.length === 1 ? settings.tenantCodes[0] : undefined),
       USAGE,
@@ -55,8 +57,9 @@ export const importCommand: Command = {
       throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, USAGE);
     }
     let rows: CsvRow[];
+    let header: string[];
     try {
-      rows = parseCsv(text).rows;
+      ({ rows, header } = parseCsv(text));
     } catch (error) {
       if (!(error instanceof CsvError)) throw error;
       out(`${file}: ${error.message}`);
@@ -69,6 +72,10 @@ export const importCommand: Command = {
     return withDatabaseServer(settings, err, (server) =>
       openTenantDatabase(config, settings, server, async (tenant) => {
         const bar = new ProgressBar(process.stderr, rows.length, `checking ${kind}`, context.stderrIsTty);
+        if (kind === 'sessions') {
+          const { importSessions } = await import('./import-sessions.js');
+          return importSessions({ rows, header, file: relative(process.cwd(), path) || file, config, settings, tenant, bar, out });
+        }
         const checked =
           kind === 'areas' ? await checkAreas(rows, config, tenant.orm, bar) : await checkFacilities(rows, config, tenant.orm, bar);
         bar.done();

@@ -214,6 +214,8 @@ export const tenantCheck: Command = {
   - theme templates (syntax, partials, helpers) of the tenant's theme chain
   - seed data: tenants/<code>/areas.json, facilities.json, demo-sessions.json
   - every translation key core, the theme and the ID plugins use, in every enabled language
+  - with NODE_ENV=production: production's plugin rules, and every secret the tenant and its
+    plugins need is set in the environment (names only; values are never printed)
 Prints a report and exits 1 when anything is wrong.
 
 Options:
@@ -295,6 +297,7 @@ export async function checkTenant(
   }
   const fit = checkTenantPlugins(config, registry, settings.mode);
   problems.push(...fit);
+  if (settings.mode === 'production') problems.push(...(await missingProductionSecrets(config, registry, settings)));
   if (fit.some((line) => line.startsWith('/languages/enabled') || line.startsWith('/theme/'))) return problems; // the rest needs them
   attempt(problems, () => new ThemeRenderer(themeChain(config.theme.name, registry), config.theme.tokens, paths.root));
   const areas = attempt(problems, () => readAreaSeeds(paths.tenants, paths.root, code, config.areas.levels));
@@ -310,6 +313,15 @@ export async function checkTenant(
     for (const { lng, key } of missing) problems.push(`translations/${lng}: missing ${key}`);
   }
   return problems;
+}
+
+/** Production only: every secret the tenant and its plugins need that the environment does not set (start-up's own check). */
+async function missingProductionSecrets(config: TenantConfig, registry: PluginRegistry, settings: Settings): Promise<string[]> {
+  const { SecretStore } = await import('../../kernel/secrets/secret-store.js');
+  const { preflightSecrets } = await import('../../kernel/tenancy/tenant-secrets.js');
+  const secrets = new SecretStore('production', settings.paths.data);
+  preflightSecrets([config], registry, secrets);
+  return secrets.missingNames().map((name) => `secrets: ${name} is not set in the environment (production needs every secret)`);
 }
 
 const PROVISION_USAGE = 'teeka tenant provision <code>';

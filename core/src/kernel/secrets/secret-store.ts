@@ -45,6 +45,11 @@ export class SecretStore {
     return store[ref.env];
   }
 
+  /** The environment variables found missing so far (production), in the order they were asked for. */
+  missingNames(): string[] {
+    return [...this.missing];
+  }
+
   /** Throws one error naming every missing secret, so an operator fixes them all at once. */
   assertComplete(): void {
     if (this.missing.size === 0) return;

@@ -1,4 +1,6 @@
-import type { SecretRef, TenantConfig } from './tenant-config.js';
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { pluginUses, type SecretRef, type TenantConfig } from './tenant-config.js';
 
 /**
  * Secrets every tenant has: token signing (sessions), encryption of identity numbers at rest,
@@ -20,4 +22,21 @@ export function tenantSecretRef(tenant: TenantConfig, name: TenantSecretName): S
 
 export function pluginSecretRef(tenant: TenantConfig, pluginId: string, secret: string, declared?: SecretRef): SecretRef {
   return declared ?? { env: `TEEKA_${tenant.code.toUpperCase()}_${snake(pluginId)}_${snake(secret)}` };
+}
+
+/**
+ * Resolves every secret the tenants need (their own, their plugins' and a `database.url`) before
+ * anything starts, so that in production `secrets.assertComplete()` (or `secrets.missingNames()`)
+ * lists all the missing ones at once. Used by start-up and by `teeka tenant check`.
+ */
+export function preflightSecrets(configs: readonly TenantConfig[], registry: PluginRegistry, secrets: SecretStore): void {
+  for (const config of configs) {
+    for (const name of TENANT_SECRETS) secrets.resolve(tenantSecretRef(config, name));
+    for (const use of pluginUses(config)) {
+      for (const name of registry.code(use.id)?.manifest.secrets ?? []) {
+        secrets.resolve(pluginSecretRef(config, use.id, name, use.secrets?.[name]));
+      }
+    }
+    if (config.database?.url) secrets.resolve(config.database.url, { generate: false });
+  }
 }
