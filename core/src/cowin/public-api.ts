@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
 import { freshness } from '../kernel/http/cache-headers.js';
+import { toProblem } from '../kernel/http/problem.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -75,14 +76,15 @@ export async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
     } else if (error instanceof TeekaError && error.code === 'captcha-invalid') {
       ctx.status = 400;
       ctx.body = { errorCode: 'APPOIN0044', error: t('errors:cowin.captcha-invalid') };
-    } else if (error instanceof TeekaError && error.status < 500) {
-      ctx.status = error.status;
-      ctx.body = { errorCode: error.code, error: t(`errors:${error.code}.detail`, error.params) };
     } else {
-      // Even a failure of ours keeps the shape Co-WIN's clients parse; the details go to the log only.
-      ctx.state.log?.error({ err: error }, 'cowin request failed');
-      ctx.status = 500;
-      ctx.body = { errorCode: 'internal-error', error: t('errors:internal-error.detail') };
+      // Everything else as the native API would answer it (a malformed body is 400, an oversized
+      // one 413, a database outage 503), in the shape Co-WIN's clients parse; details go to the log only.
+      const problem = toProblem(error);
+      if (problem.status >= 500 && problem.code !== 'database-unavailable') ctx.state.log?.error({ err: error }, 'cowin request failed');
+      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? problem.retryAfterSeconds;
+      if (retryAfter) ctx.set('Retry-After', String(retryAfter));
+      ctx.status = problem.status;
+      ctx.body = { errorCode: problem.code, error: t(`errors:${problem.code}.detail`, problem.params) };
     }
   }
 }

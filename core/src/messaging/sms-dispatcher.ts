@@ -31,6 +31,17 @@ export function maskNumber(e164: string): string {
   return `${e164.slice(0, 3)}${'*'.repeat(Math.max(0, e164.length - 7))}${e164.slice(-4)}`;
 }
 
+class GatewayTimeout extends Error {}
+
+/** The gateway's answer, or GatewayTimeout after `ms`. */
+function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayTimeout(`gateway timeout: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Sends an SMS reliably, in core rather than in each plugin: records the message first, tries
  * the primary gateway with back-off on temporary failures, then the fallback gateway, all within
@@ -47,7 +58,7 @@ export class SmsDispatcher {
   ) {}
 
   async send(message: Outgoing): Promise<Dispatched> {
-    const { attemptsPerGateway, backoffMs, deadlineMs } = this.tenant.limits.sms;
+    const { attemptsPerGateway, backoffMs, deadlineMs, attemptTimeoutMs = 5000 } = this.tenant.limits.sms;
     const id = randomUUID();
     const now = new Date();
     const record = this.em.create(SmsMessage, {
@@ -70,9 +81,16 @@ export class SmsDispatcher {
       for (let attempt = 1; attempt <= attemptsPerGateway && Date.now() < deadline; attempt++) {
         record.attempts += 1;
         record.gateway = gatewayId;
-        const result: SendResult = await gateway
-          .send({ to: message.to, text: message.text, reference: message.reference ?? id })
-          .catch((error: unknown) => ({ status: 'rejected', reason: `gateway error: ${(error as Error).message}`, retryable: true }));
+        // A gateway that does not answer must not hold the citizen past the deadline: each try is
+        // bounded, and a gateway that timed out is not tried again (it may be sending late).
+        const result: SendResult = await withinMs(
+          Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now())),
+          gateway.send({ to: message.to, text: message.text, reference: message.reference ?? id }),
+        ).catch((error: unknown) =>
+          error instanceof GatewayTimeout
+            ? { status: 'rejected', reason: error.message, retryable: false }
+            : { status: 'rejected', reason: `gateway error: ${(error as Error).message}`, retryable: true },
+        );
         if (result.status === 'accepted') {
           Object.assign(record, { state: 'sent', gatewayMessageId: result.gatewayMessageId, lastError: null, updatedAt: new Date() });
           await this.em.flush();

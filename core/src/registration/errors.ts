@@ -20,6 +20,8 @@ export class OtpAttemptsExceededError extends TeekaError {
 }
 
 export class SmsUnavailableError extends TeekaError {
+  /** Sent as Retry-After: the gateways may be back soon, and no cooldown holds the citizen. */
+  readonly retryAfterSeconds = 30;
   constructor() {
     super('sms-unavailable', 503, 'the SMS gateway did not accept the message');
   }

@@ -1,3 +1,4 @@
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
 import { TeekaError, ValidationError } from '../errors.js';
 import type { AppContext } from './state.js';
 
@@ -22,6 +23,8 @@ export interface Problem {
   code: string;
   params: Record<string, string | number>;
   fields?: { path: string; code: string }[];
+  /** Retry-After, for outages the error itself does not time. */
+  retryAfterSeconds?: number;
 }
 
 /** Reduces anything thrown to a problem a person may see; internals never leak. */
@@ -33,6 +36,8 @@ export function toProblem(error: unknown): Problem {
     return { status, code: CODE_BY_STATUS[status], params: {} };
   }
   if (status === 503) return { status, code: 'unavailable', params: {} };
+  if (isDatabaseUnavailable(error))
+    return { status: 503, code: 'database-unavailable', params: {}, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS };
   return { status: 500, code: 'internal-error', params: {} };
 }
 

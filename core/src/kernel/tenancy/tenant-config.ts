@@ -113,7 +113,7 @@ export interface TenantConfig {
     /** Lifetime of a staff session token (default 8 hours, a working day). */
     staffSessionSeconds: number;
     /** Retries with back-off per SMS gateway, then failover, within a deadline. */
-    sms: { attemptsPerGateway: number; backoffMs: number; deadlineMs: number };
+    sms: { attemptsPerGateway: number; backoffMs: number; deadlineMs: number; attemptTimeoutMs: number };
     /** Failed staff sign-ins before the account is locked, and for how long. */
     staffSignIn: { maxFailures: number; lockSeconds: number };
     otp: { ttlSeconds: number; maxAttempts: number; resendCooldownSeconds: number };

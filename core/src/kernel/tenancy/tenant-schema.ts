@@ -229,6 +229,8 @@ export const tenantSchema = {
             backoffMs: { type: 'integer', minimum: 0, default: 250 },
             /** No message waits longer than this in total (the citizen is waiting for the OTP). */
             deadlineMs: { ...positiveInt, default: 20000 },
+            /** One try may take this long; a gateway that does not answer in time is failed over. */
+            attemptTimeoutMs: { ...positiveInt, default: 5000 },
           },
         },
         staffSignIn: {

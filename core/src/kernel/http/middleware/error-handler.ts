@@ -15,13 +15,14 @@ export function errorHandler() {
       if ([404, 405, 501].includes(ctx.status) && ctx.body == null) ctx.throw(ctx.status);
     } catch (error) {
       const problem = toProblem(error);
-      if (problem.status >= 500) ctx.state.log?.error({ err: error }, 'request failed');
+      if (problem.code === 'database-unavailable') ctx.state.log?.warn({ err: error }, 'database unavailable');
+      else if (problem.status >= 500) ctx.state.log?.error({ err: error }, 'request failed');
       else ctx.state.log?.debug({ code: problem.code, status: problem.status, fields: problem.fields }, 'request refused');
       ctx.status = problem.status;
       // The rest of an oversized body was never read: this connection cannot carry another request.
       if (problem.status === 413) ctx.set('Connection', 'close');
       // Limits, outages and a session that opens later all say when trying again makes sense.
-      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? problem.retryAfterSeconds;
       if (retryAfter) ctx.set('Retry-After', String(retryAfter));
       // Before the site and language are known (a failure in the resolver), English suffices.
       ctx.state.t ??= (key: string) => key;

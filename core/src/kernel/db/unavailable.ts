@@ -1,0 +1,23 @@
+/** Seconds a client is asked to wait before trying again while a tenant's database is down. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** Network errors and PostgreSQL states (class 08, 57P01-57P03) that mean the server is not reachable now. */
+const CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+const MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|the database system is (?:starting up|shutting down)|Cannot use a pool after calling end/i;
+
+/**
+ * Whether an error (or one it wraps) says the database server cannot be reached: an outage the
+ * client is told about as 503 `database-unavailable`, not a bug (500).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CODES.has(code) || code.startsWith('08'))) return true;
+    if (name === 'ConnectionException') return true;
+    if (typeof message === 'string' && MESSAGES.test(message)) return true;
+    const { cause, previous } = current as { cause?: unknown; previous?: unknown };
+    current = previous ?? cause;
+  }
+  return false;
+}
