@@ -1,12 +1,14 @@
 import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
 import { readSettings } from './kernel/config/settings.js';
 import { ConfigError } from './kernel/errors.js';
 import { Platform } from './kernel/platform.js';
 
+const say = (line: string) => process.stdout.write(`teeka${cluster.isWorker ? ` [${cluster.worker!.id}]` : ''}: ${line}\n`);
+
 /** `npm start`: the platform with every tenant under tenants/, on PORT (default 3000). */
 async function main(): Promise<void> {
   const settings = readSettings();
-  const say = (line: string) => process.stdout.write(`teeka: ${line}\n`);
   say(`starting in ${settings.mode} mode`);
   let platform: Platform;
   try {
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
     say(`tenant ${tenant.code} (${tenant.countryName('en')}, ${tenant.config.languages.enabled.join('+')}): ${urls.join(' ')}`);
   }
   say('ready');
+  // To the cluster's primary, or a parent that started us with an IPC channel (bench/booking.ts).
+  process.send?.({ teeka: 'ready' });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -43,4 +47,59 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-await main();
+/**
+ * `TEEKA_WORKERS=n` (n > 1): n app processes sharing one port (node:cluster). They keep no state
+ * that must be shared: rate limits, OTP throttles, sessions, fair-opening pools and the notice
+ * outbox are in PostgreSQL and pg-boss runs each job once; only the availability cache is per
+ * process (its Age header says how old each answer is). The first process starts alone (it
+ * creates and migrates the databases), then the others. A process that dies is replaced.
+ * Needs DATABASE_URL: an embedded cluster belongs to one process.
+ */
+async function primary(count: number): Promise<void> {
+  if (!process.env.DATABASE_URL) {
+    process.stderr.write('\nTeeka cannot start: TEEKA_WORKERS above 1 needs DATABASE_URL (a PostgreSQL server the processes share)\n\n');
+    process.exit(1);
+  }
+  let stopping = false;
+  const ready = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: { teeka?: string }) => message?.teeka === 'ready' && resolve());
+      worker.once('exit', (code) => reject(new Error(`app process ${worker.id} exited with code ${code} while starting`)));
+    });
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once('exit', (code, signal) => {
+      if (stopping) return;
+      say(`app process ${worker.id} ended (${signal ?? code}); starting another`);
+      fork();
+    });
+    return worker;
+  };
+  try {
+    await ready(fork());
+    await Promise.all(Array.from({ length: count - 1 }, () => ready(fork())));
+  } catch (error) {
+    process.stderr.write(`\nTeeka cannot start: ${(error as Error).message}\n\n`);
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+    process.exit(1);
+  }
+  say(`ready: ${count} app processes`);
+  // For a parent that started us with an IPC channel (bench/booking.ts).
+  process.send?.({ teeka: 'ready' });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping ${count} app processes`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const workers = Number(process.env.TEEKA_WORKERS ?? 1);
+if (cluster.isPrimary && Number.isInteger(workers) && workers > 1) await primary(workers);
+else await main();

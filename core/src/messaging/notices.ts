@@ -336,6 +336,6 @@ export class AppointmentNotices {
   }
 }
 
-function placeKey({ appointmentId, sessionId, slotIndex, date }: Placement): string {
+export function placeKey({ appointmentId, sessionId, slotIndex, date }: Placement): string {
   return `${appointmentId}:${sessionId}:${slotIndex}:${date}`;
 }

@@ -5,13 +5,16 @@ import { inject, injectable } from 'tsyringe';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { countBooking } from '../kernel/metrics/metrics.js';
+import type { Tenant } from '../kernel/tenancy/tenant.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { NoticeOutbox } from '../messaging/notice-outbox.js';
 import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
 import { AvailabilityEvents } from '../subscriptions/events.js';
+import type { GivenDose } from '../vaccination/dose-schedule.js';
 import { Appointment } from './appointment.entity.js';
-import { EligibilityService } from './eligibility.js';
+import { type EligibilityPerson, EligibilityService, type EligibilitySession } from './eligibility.js';
 import {
   AlreadyBookedError,
   AppointmentNotActiveError,
@@ -21,7 +24,6 @@ import {
   SessionFullError,
   SessionNotOpenError,
 } from './errors.js';
-import { VaccinationSession } from './session.entity.js';
 import type { NewBooking } from './session-schemas.js';
 import { parseSlot, todayIn } from './slots.js';
 
@@ -70,9 +72,37 @@ interface SeatRequest {
   requestHash: string;
 }
 
+/** A session as booking reads it (no entity: the hot path reads rows). */
+interface SessionFacts extends EligibilitySession {
+  id: string;
+  state: string;
+  bookableFrom: Date | null;
+}
+
+/** A beneficiary of the account, with the dose history eligibility needs. */
+interface Person extends EligibilityPerson {
+  referenceId: string;
+  history: GivenDose[];
+}
+
+interface TargetRow {
+  id: string;
+  date: string;
+  vaccine: string;
+  min_age: number;
+  max_age: number | null;
+  state: string;
+  bookable_from: Date | string | null;
+  slot_index: number | null;
+  doses: number[];
+  people: { id: string; referenceId: string; birthYear: number; comorbidities: string | null; history: GivenDose[] }[] | null;
+}
+
 type TicketOutcome = { booked: Booked; replayed: boolean } | { error: 'session-full' | 'already-booked' };
 
 const UNIQUE_VIOLATION = '23505';
+/** Raised on purpose by the one-statement booking when a counter was taken but the slot was full. */
+const DIVISION_BY_ZERO = '22012';
 
 interface AppointmentRow {
   id: string;
@@ -117,6 +147,7 @@ export class BookingService {
     @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(AvailabilityEvents) private readonly availabilityEvents: AvailabilityEvents,
+    @inject(TOKENS.Tenant) private readonly site: Tenant,
   ) {}
 
   async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
@@ -132,20 +163,19 @@ export class BookingService {
       if (earlier) return { booked: earlier, replayed: true };
     }
 
-    const { session, slot, today, offered } = await this.target(input.sessionId, input.slot);
-    const found = await this.em.find(Beneficiary, { account: accountId, referenceId: { $in: input.beneficiaries } });
+    // The session, slot, offered doses, and the account's named beneficiaries with their dose
+    // histories: one query.
+    const { session, slot, today, offered, people } = await this.target(input.sessionId, input.slot, accountId, input.beneficiaries);
     const problems: { path: string; code: string }[] = [];
     const seats: Seat[] = [];
-    const chosen: Beneficiary[] = [];
     for (const [index, referenceId] of input.beneficiaries.entries()) {
-      const beneficiary = found.find((b) => b.referenceId === referenceId);
+      const beneficiary = people.find((b) => b.referenceId === referenceId);
       const problem = beneficiary
-        ? await this.eligibility.check(beneficiary, session, today, offered, input.intervalException)
+        ? await this.eligibility.check(beneficiary, session, today, offered, input.intervalException, beneficiary.history)
         : 'beneficiary-unknown';
       if (typeof problem === 'string') problems.push({ path: `/beneficiaries/${index}`, code: problem });
       else if (beneficiary) {
         seats.push({ beneficiaryId: beneficiary.id, dose: problem.dose, ...(problem.exception ? { exception: problem.exception } : {}) });
-        chosen.push(beneficiary);
       }
     }
     if (problems.length > 0) throw new ValidationError('not every beneficiary can book this session', problems);
@@ -160,14 +190,21 @@ export class BookingService {
       // Just after a fair opening, the pooled requests are served before anyone who came later.
       if (opening) await this.allocate(session.id);
       try {
-        booked = await this.em.transactional((em) => this.take(em, session.id, request));
+        // One dose counter and no idempotency key (the usual booking): one statement, atomic by
+        // itself. Otherwise a transaction around the statements.
+        booked = this.oneStatement(request)
+          ? await this.take(this.em, session.id, request)
+          : await this.em.transactional((em) => this.take(em, session.id, request));
       } catch (error) {
         const earlier = await this.replayAfter(error, request);
         if (earlier) return { booked: earlier, replayed: true };
         throw error;
       }
     }
-    if (!replayed) await this.notices.booked(booked.appointments.map((a) => a.id));
+    // The appointments' outbox rows were written with them: wait until they are queued as jobs
+    // (one relay run serves all the bookings that finished meanwhile). A relay that fails leaves
+    // the rows for the next run; the booking stands.
+    if (!replayed) await NoticeOutbox.of(this.site).relay();
     return { booked, replayed };
   }
 
@@ -278,28 +315,60 @@ export class BookingService {
     return view;
   }
 
-  /** The session and slot a request names, if they can be booked now. */
-  private async target(sessionId: string, slotText: string) {
-    const session = await this.em.findOne(VaccinationSession, { id: sessionId });
-    if (!session) throw new NotFoundError('no such session');
+  /**
+   * The session and slot a request names, if they can be booked now; with the account's named
+   * beneficiaries and their dose histories when asked. One query.
+   */
+  private async target(sessionId: string, slotText: string, accountId?: string, referenceIds: readonly string[] = []) {
+    const label = parseSlot(slotText)?.label ?? null;
+    const people =
+      accountId && referenceIds.length > 0
+        ? `(select json_agg(json_build_object('id', b.id, 'referenceId', b.reference_id, 'birthYear', b.birth_year,
+              'comorbidities', encode(b.comorbidities_enc, 'base64'),
+              'history', (select coalesce(json_agg(json_build_object('vaccine', d.vaccine, 'doseNumber', d.dose_number,
+                   'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number), '[]'::json)
+                 from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided')))
+           from beneficiary b where b.account_id = ? and b.reference_id in (${referenceIds.map(() => '?').join(', ')}))`
+        : 'null';
+    const [row] = await this.em.execute<TargetRow[]>(
+      `select s.id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age, s.state, s.bookable_from,
+         (select sl.slot_index from session_slot sl where sl.session_id = s.id and sl.label = ?) as slot_index,
+         array(select c.dose_number from session_capacity c where c.session_id = s.id) as doses,
+         ${people} as people
+       from vaccination_session s where s.id = ?`,
+      [label, ...(people === 'null' ? [] : [accountId, ...referenceIds]), sessionId],
+    );
+    if (!row) throw new NotFoundError('no such session');
+    const session: SessionFacts = {
+      id: row.id,
+      date: row.date,
+      vaccine: row.vaccine,
+      minAge: row.min_age,
+      maxAge: row.max_age,
+      state: row.state,
+      bookableFrom: row.bookable_from ? new Date(row.bookable_from) : null,
+    };
     if (session.state === 'cancelled') throw new SessionCancelledError();
-    const label = parseSlot(slotText)?.label;
-    // The slot and the doses the session offers, in one query.
-    const [found] = label
-      ? await this.em.execute<{ slot_index: number; doses: number[] }[]>(
-          `select sl.slot_index, array(select c.dose_number from session_capacity c where c.session_id = sl.session_id) as doses
-           from session_slot sl where sl.session_id = ? and sl.label = ?`,
-          [session.id, label],
-        )
-      : [];
-    if (!found) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
-    const slot = { slotIndex: found.slot_index };
+    if (row.slot_index == null) throw new ValidationError('no such slot in the session', [{ path: '/slot', code: 'choice' }]);
+    const slot = { slotIndex: row.slot_index };
     const today = todayIn(this.tenant.timeZone);
-    if (String(session.date) < today) throw new ValidationError('the session is over', [{ path: '/sessionId', code: 'session-closed' }]);
+    if (session.date < today) throw new ValidationError('the session is over', [{ path: '/sessionId', code: 'session-closed' }]);
     if (session.bookableFrom && session.bookableFrom.getTime() > Date.now()) {
       throw new SessionNotOpenError(session.bookableFrom, Math.max(1, Math.ceil((session.bookableFrom.getTime() - Date.now()) / 1000)));
     }
-    return { session, slot, today, offered: new Set(found.doses) };
+    const found: Person[] = (row.people ?? []).map((p) => ({
+      id: p.id,
+      referenceId: p.referenceId,
+      birthYear: p.birthYear,
+      comorbiditiesEnc: p.comorbidities ? Buffer.from(p.comorbidities, 'base64') : null,
+      history: p.history,
+    }));
+    return { session, slot, today, offered: new Set(row.doses), people: found };
+  }
+
+  /** Whether `take` is a single statement: one dose counter, no idempotency key to record. */
+  private oneStatement(request: SeatRequest): boolean {
+    return !request.idempotencyKey && new Set(request.seats.map((seat) => seat.dose)).size === 1;
   }
 
   /**
@@ -319,43 +388,78 @@ export class BookingService {
     }
     const perDose = new Map<number, number>();
     for (const { dose } of seats) perDose.set(dose, (perDose.get(dose) ?? 0) + 1);
-    // Always in dose order, then the slot: concurrent bookings lock rows in the same order.
-    for (const [dose, count] of [...perDose].sort((a, b) => a[0] - b[0])) {
-      const taken = await em.execute<{ affectedRows?: number }>(
-        `update session_capacity set online_booked = online_booked + ?
-         where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity`,
-        [count, sessionId, dose, count],
-        'run',
-      );
-      if (!taken.affectedRows) throw new SessionFullError();
-    }
-    const seated = await em.execute<{ affectedRows?: number }>(
-      `update session_slot set booked = booked + ? where session_id = ? and slot_index = ? and booked + ? <= capacity`,
-      [seats.length, sessionId, slotIndex, seats.length],
-      'run',
-    );
-    if (!seated.affectedRows) throw new SessionFullError();
+    const doses = [...perDose].sort((a, b) => a[0] - b[0]);
     const ids = seats.map(() => randomUUID());
-    // The insert and the read of what the answer shows, in one statement (one round trip).
-    const rows = await em.execute<AppointmentRow[]>(
-      `with a as (
+    const values = seats.flatMap(({ beneficiaryId, dose, exception }, index) => [
+      ids[index],
+      beneficiaryId,
+      accountId,
+      sessionId,
+      slotIndex,
+      dose,
+      String(randomInt(0, 10_000)).padStart(4, '0'),
+      idempotencyKey ?? null,
+      exception ?? null,
+    ]);
+    // The appointments, their outbox rows (their notices, relayed to the job queue after the
+    // commit) and the read of what the answer shows.
+    const insert = (condition: string) => `
+       a as (
          insert into appointment (id, beneficiary_id, account_id, session_id, slot_index, dose_number, security_code, state,
            idempotency_key, interval_exception)
-         values ${seats.map(() => `(?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::int, ?::int, ?, 'booked', ?, ?)`).join(', ')}
-         returning *)
-       ${APPOINTMENTS.replace('from appointment a', 'from a')}`,
-      seats.flatMap(({ beneficiaryId, dose, exception }, index) => [
-        ids[index],
-        beneficiaryId,
-        accountId,
-        sessionId,
-        slotIndex,
-        dose,
-        String(randomInt(0, 10_000)).padStart(4, '0'),
-        idempotencyKey ?? null,
-        exception ?? null,
-      ]),
-    );
+         select * from (values ${seats.map(() => `(?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::int, ?::int, ?, 'booked', ?, ?)`).join(', ')}) as v
+         ${condition}
+         returning *),
+       o as (insert into notice_outbox (appointment_id) select id from a)
+       ${APPOINTMENTS.replace('from appointment a', 'from a')}`;
+    let rows: AppointmentRow[];
+    if (doses.length === 1) {
+      // One statement, as pgbench runs it: the dose counter, then the slot only if the counter
+      // moved, then the appointments only if the slot moved. A statement is atomic even outside a
+      // transaction, but a statement that ends without error keeps what it wrote, so a counter
+      // taken for a full slot must fail it: the insert's condition divides by zero exactly then
+      // (counter moved, slot did not), and the error undoes the counter. Otherwise the condition
+      // is "the slot moved": a full counter writes nothing.
+      const [[dose, count]] = doses;
+      const query = em.execute<AppointmentRow[]>(
+        `with c as (
+           update session_capacity set online_booked = online_booked + ?
+           where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity
+           returning session_id),
+         sl as (
+           update session_slot set booked = booked + ?
+           where session_id = (select session_id from c) and slot_index = ? and booked + ? <= capacity
+           returning session_id),
+         ${insert(
+           `where (select count(*) from sl) = 1 / (case when (select count(*) from c) > (select count(*) from sl) then 0 else 1 end)`,
+         )}`,
+        [count, sessionId, dose, count, seats.length, slotIndex, seats.length, ...values],
+      );
+      rows = await query.catch((error: unknown) => {
+        if ((error as { code?: string }).code === DIVISION_BY_ZERO) throw new SessionFullError();
+        throw error;
+      });
+      if (rows.length === 0) throw new SessionFullError();
+    } else {
+      // Several dose counters (a family at different doses), inside the caller's transaction:
+      // always in dose order, then the slot, so concurrent bookings lock rows in the same order.
+      for (const [dose, count] of doses) {
+        const taken = await em.execute<{ affectedRows?: number }>(
+          `update session_capacity set online_booked = online_booked + ?
+           where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity`,
+          [count, sessionId, dose, count],
+          'run',
+        );
+        if (!taken.affectedRows) throw new SessionFullError();
+      }
+      const seated = await em.execute<{ affectedRows?: number }>(
+        `update session_slot set booked = booked + ? where session_id = ? and slot_index = ? and booked + ? <= capacity`,
+        [seats.length, sessionId, slotIndex, seats.length],
+        'run',
+      );
+      if (!seated.affectedRows) throw new SessionFullError();
+      rows = await em.execute<AppointmentRow[]>(`with ${insert('')}`, values);
+    }
     const result: Booked = { appointments: ids.map((id) => this.view(rows.find((row) => row.id === id)!)) };
     if (idempotencyKey) {
       await em.execute(
@@ -405,7 +509,7 @@ export class BookingService {
   }
 
   /** A fair opening in force for this session: when its pool closes (epoch ms). */
-  private fairOpening(session: VaccinationSession): { closesAt: number } | undefined {
+  private fairOpening(session: SessionFacts): { closesAt: number } | undefined {
     const { enabled, windowMs } = this.tenant.scheduling.fairOpening;
     if (!enabled || !session.bookableFrom) return undefined;
     const closesAt = session.bookableFrom.getTime() + windowMs;

@@ -2,15 +2,28 @@ import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { EligibilityPhase, TenantConfig } from '../kernel/tenancy/tenant-config.js';
-import type { Beneficiary } from '../registration/beneficiary.entity.js';
 import { addDays, type GivenDose, nextDose } from '../vaccination/dose-schedule.js';
 import { DoseService } from '../vaccination/dose-service.js';
-import type { VaccinationSession } from './session.entity.js';
 
 export interface Person {
   /** Age in whole years as the programme counts it: the session's year minus the birth year. */
   age: number;
   hasComorbidity: boolean;
+}
+
+/** What eligibility reads of a beneficiary (an entity, or a row read with the booking). */
+export interface EligibilityPerson {
+  id: string;
+  birthYear: number;
+  comorbiditiesEnc?: Uint8Array | null;
+}
+
+/** What eligibility reads of a session. */
+export interface EligibilitySession {
+  date: string;
+  vaccine: string;
+  minAge: number;
+  maxAge?: number | null;
 }
 
 /**
@@ -46,14 +59,16 @@ export class EligibilityService {
   ) {}
 
   async check(
-    beneficiary: Beneficiary,
-    session: VaccinationSession,
+    beneficiary: EligibilityPerson,
+    session: EligibilitySession,
     today: string,
     offered: Set<number>,
     exception?: string,
+    /** The beneficiary's dose history when the caller read it already (the booking reads it in its one query). */
+    known?: GivenDose[],
   ): Promise<string | { dose: number; exception?: string }> {
     const date = String(session.date);
-    const history = await this.doses.history(beneficiary.id);
+    const history = known ?? (await this.doses.history(beneficiary.id));
     const due = nextDose(history, this.tenant.vaccines, today);
     if (due.status === 'complete') return 'dose-not-due';
     if (!due.vaccines.includes(session.vaccine)) return 'vaccine-mismatch';
@@ -77,7 +92,7 @@ export class EligibilityService {
     return excepted ? { dose: due.doseNumber, exception: excepted } : { dose: due.doseNumber };
   }
 
-  private hasComorbidity(beneficiary: Beneficiary): boolean {
+  private hasComorbidity(beneficiary: EligibilityPerson): boolean {
     if (!beneficiary.comorbiditiesEnc) return false;
     const declared: unknown = JSON.parse(this.crypto.decrypt(Buffer.from(beneficiary.comorbiditiesEnc)));
     return Array.isArray(declared) && declared.length > 0;

@@ -108,6 +108,25 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Stores many jobs of one kind in one statement (as `send` each, keys included: a key sent
+   * before stores nothing). Answers nothing: for batches, such as the notice outbox's relay.
+   */
+  async sendMany<T extends object>(definition: JobDefinition<T>, jobs: { data: T; key: string; startAfter?: Date }[]): Promise<void> {
+    if (this.definitions.get(definition.name) !== (definition as JobDefinition)) {
+      throw new Error(`job "${definition.name}" is not one of the definitions this queue was started with`);
+    }
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      definition.name,
+      jobs.map(({ data, key, startAfter }) => ({
+        id: jobId(definition.name, key),
+        data,
+        ...(startAfter && startAfter.getTime() > Date.now() ? { startAfter } : {}),
+      })),
+    );
+  }
+
   /** A job's state and start time (for tests and staff tools), by the key it was sent with. */
   async find(definition: JobDefinition, key: string): Promise<{ id: string; state: string; startAfter: Date; data: object } | null> {
     const [job] = await this.boss.findJobs<object>(definition.name, { id: jobId(definition.name, key) });

@@ -5,6 +5,7 @@ import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
 import { jobDefinitions } from '../../jobs.js';
 import { type NamedGateway, recordDelivery } from '../../messaging/delivery.js';
+import { NoticeOutbox } from '../../messaging/notice-outbox.js';
 import type { Settings } from '../config/settings.js';
 import { TenantCrypto } from '../crypto/tenant-crypto.js';
 import { type DatabaseServer, databaseOf, ensureDatabase, withDatabase } from '../db/database-server.js';
@@ -166,6 +167,7 @@ export class Tenant implements Site {
       throw error;
     });
     container.registerInstance(TOKENS.JobQueue, tenant.#jobs);
+    NoticeOutbox.of(tenant).start();
     return tenant;
   }
 
@@ -204,6 +206,7 @@ export class Tenant implements Site {
   }
 
   async close(): Promise<void> {
+    NoticeOutbox.of(this).stop();
     // First, while the ORM and gateways are still open: running jobs get a few seconds to finish.
     await this.#jobs?.stop().catch((error) => this.log.warn({ err: error }, 'job queue did not stop cleanly'));
     for (const { gateway } of this.smsGateways) await gateway.close?.().catch(() => undefined);

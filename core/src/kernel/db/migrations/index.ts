@@ -14,6 +14,7 @@ import { Migration20261123220000Certificates } from './Migration20261123220000Ce
 import { Migration20261123230000Subscriptions } from './Migration20261123230000Subscriptions.js';
 import { Migration20261123240000CowinCaptcha } from './Migration20261123240000CowinCaptcha.js';
 import { Migration20261123250000Dashboard } from './Migration20261123250000Dashboard.js';
+import { Migration20261123280000NoticeOutbox } from './Migration20261123280000NoticeOutbox.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -36,4 +37,5 @@ export const migrations = [
   { name: 'Migration20261123230000Subscriptions', class: Migration20261123230000Subscriptions },
   { name: 'Migration20261123240000CowinCaptcha', class: Migration20261123240000CowinCaptcha },
   { name: 'Migration20261123250000Dashboard', class: Migration20261123250000Dashboard },
+  { name: 'Migration20261123280000NoticeOutbox', class: Migration20261123280000NoticeOutbox },
 ];

@@ -1,0 +1,134 @@
+import type { Tenant } from '../kernel/tenancy/tenant.js';
+import { todayIn } from '../scheduling/slots.js';
+import { appointmentBookedJob, appointmentReminderJob, placeKey, reminderTime } from './notices.js';
+
+/** Rows moved to the job queue per transaction. */
+const BATCH = 500;
+/** How often each process looks for rows left behind (a process killed between commit and relay). */
+const SWEEP_MS = 15_000;
+
+interface Row {
+  appointmentId: string;
+  sessionId: string | null;
+  slotIndex: number | null;
+  date: string | null;
+  state: string | null;
+}
+
+/**
+ * The booking outbox of one tenant in this process. A booking inserts its appointments' ids into
+ * `notice_outbox` in the same statement as the appointments, then awaits `relay()`: one relay run
+ * serves every booking that asked since the last run, moving up to 500 rows per transaction into
+ * the job queue with one insert per job kind (a confirmation now, a reminder the evening before),
+ * under the same job keys as `AppointmentNotices.booked`, so a row relayed twice (a crash after
+ * the jobs were stored) still queues one notice. Rows are claimed `for update skip locked`: several
+ * app processes relay side by side, each row once. A periodic sweep picks up rows a killed process
+ * left behind.
+ */
+export class NoticeOutbox {
+  static readonly #byTenant = new WeakMap<Tenant, NoticeOutbox>();
+
+  static of(tenant: Tenant): NoticeOutbox {
+    let outbox = NoticeOutbox.#byTenant.get(tenant);
+    if (!outbox) {
+      outbox = new NoticeOutbox(tenant);
+      NoticeOutbox.#byTenant.set(tenant, outbox);
+    }
+    return outbox;
+  }
+
+  #waiting: (() => void)[] = [];
+  #running = false;
+  #sweep?: NodeJS.Timeout;
+  #stopped = false;
+
+  private constructor(private readonly tenant: Tenant) {}
+
+  /** Starts the periodic sweep (and relays what a previous process left). */
+  start(): void {
+    if (this.#sweep) return;
+    this.#sweep = setInterval(() => void this.relay(), SWEEP_MS);
+    this.#sweep.unref();
+    void this.relay();
+  }
+
+  /** Stops the sweep; a relay in progress finishes. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#sweep) clearInterval(this.#sweep);
+  }
+
+  /**
+   * Resolves when a relay run that started after this call has finished (never rejects: a failure
+   * is logged and the rows stay for the next run).
+   */
+  relay(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      if (!this.#running) {
+        this.#running = true;
+        setImmediate(() => void this.#loop());
+      }
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const waiting = this.#waiting.splice(0);
+      try {
+        while (!this.#stopped && (await this.#batch()) === BATCH) {
+          // A full batch: there may be more.
+        }
+      } catch (error) {
+        this.tenant.log.error({ err: error }, 'booking notices not relayed; the outbox keeps them');
+      }
+      for (const resolve of waiting) resolve();
+    }
+    this.#running = false;
+  }
+
+  /** Moves one batch of rows to the job queue; answers how many rows it claimed. */
+  async #batch(): Promise<number> {
+    const jobs = this.tenant.jobs;
+    const { timeZone } = this.tenant.config;
+    return this.tenant.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<Row[]>(
+        `select o.appointment_id as "appointmentId", a.session_id as "sessionId", a.slot_index as "slotIndex",
+                to_char(s.date, 'YYYY-MM-DD') as date, a.state
+         from notice_outbox o
+         left join appointment a on a.id = o.appointment_id
+         left join vaccination_session s on s.id = a.session_id
+         order by o.created_at
+         limit ${BATCH}
+         for update of o skip locked`,
+      );
+      if (rows.length === 0) return 0;
+      // Cancelled before its notice was queued: its own notice says so; nothing to confirm.
+      const placements = rows
+        .filter((row) => row.state === 'booked')
+        .map((row) => ({ appointmentId: row.appointmentId, sessionId: row.sessionId!, slotIndex: row.slotIndex!, date: row.date! }));
+      await jobs.sendMany(
+        appointmentBookedJob,
+        placements.map((placement) => ({ data: placement, key: `booked:${placement.appointmentId}` })),
+      );
+      // Booked for today: the confirmation is the reminder.
+      const today = todayIn(timeZone);
+      await jobs.sendMany(
+        appointmentReminderJob,
+        placements
+          .filter((placement) => placement.date > today)
+          .map((placement) => ({
+            data: placement,
+            key: `reminder:${placeKey(placement)}`,
+            startAfter: reminderTime(placement.date, timeZone),
+          })),
+      );
+      await em.execute(
+        `delete from notice_outbox where appointment_id in (${rows.map(() => '?').join(', ')})`,
+        rows.map((row) => row.appointmentId),
+        'run',
+      );
+      return rows.length;
+    });
+  }
+}
