@@ -4,10 +4,11 @@
  * ratio between the two. See bench/README.md. `npm run bench:booking`.
  */
 import 'reflect-metadata';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -42,6 +43,16 @@ const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
 const PGBENCH_POOL = numberFrom('BENCH_PGBENCH_POOL', 400_000);
 /** A file to write the platform's CPU profile of the measured HTTP run to (open it in Chrome DevTools). */
 const PROFILE = process.env.BENCH_CPU_PROFILE;
+/** App process counts to measure as separate servers (`core/dist/src/main.js`, TEEKA_WORKERS=n), e.g. `1,2`. */
+const PROCESSES = (process.env.BENCH_PROCESSES ?? '')
+  .split(',')
+  .map((n) => n.trim())
+  .filter(Boolean)
+  .map((n) => {
+    const value = Number(n);
+    if (!Number.isInteger(value) || value < 1) throw new Error('BENCH_PROCESSES must list whole numbers, e.g. 1,2');
+    return value;
+  });
 const PGBENCH = process.env.PGBENCH ?? (existsSync('/usr/bin/pgbench') ? '/usr/bin/pgbench' : 'pgbench');
 const CODE = 'in';
 const HOST = 'in.localhost';
@@ -51,6 +62,11 @@ const CAPACITY = 10_000_000;
 const MIN_AGE = 18;
 const BIRTH_YEAR = 1980;
 
+/** Two processes should book more than one (on a 2-core machine PostgreSQL shares the cores). */
+const SCALE_TARGET = 1.2;
+/** The machine-readable result line(s) bench/run.ts parses: `BENCH_RESULT {json}`. */
+const result = (value: { name: string; figures: Record<string, number>; ratio: number; target: number; pass: boolean }) =>
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(value)}\n`);
 const say = (line: string) => process.stdout.write(`bench: ${line}\n`);
 /** Session n (1-based) has a fixed id, so pgbench can name it from a random integer. */
 const sessionId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -86,6 +102,57 @@ async function startProfile(): Promise<{ stop(file: string): Promise<string> }> 
       return file;
     },
   };
+}
+
+/** A free TCP port on 127.0.0.1 (the app processes of a cluster must share a known one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `n` app processes as production runs them (`node core/dist/src/main.js`, TEEKA_WORKERS=n) on the
+ * benchmark's database, with the same settings as the in-process platform. Their logs are discarded.
+ */
+async function startServers(n: number, env: Record<string, string>, root: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  // Logs go to /dev/null (no pipe for this process to drain); readiness comes over IPC.
+  const devNull = openSync('/dev/null', 'w');
+  const child = spawn(process.execPath, [join(root, 'core/dist/src/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TEEKA_WORKERS: String(n) },
+    stdio: ['ignore', devNull, 'inherit', 'ipc'],
+  });
+  closeSync(devNull);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (message: { teeka?: string }) => message?.teeka === 'ready' && resolve());
+    child.once('exit', (code) => reject(new Error(`the app processes exited with code ${code} before they were ready`)));
+  });
+  child.disconnect();
+  return {
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU time (ms) the main thread (the platform's event loop) has used, from /proc; NaN elsewhere. */
+function mainThreadCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime (fields 14 and 15 of stat, counted from the state field here), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 interface Integrity {
@@ -231,11 +298,72 @@ async function main(): Promise<void> {
     say(`warm-up: ${warmed} bookings in ${WARMUP_SECONDS} s`);
     say(`HTTP: ${CLIENTS} clients for ${SECONDS} s…`);
     const profiler = PROFILE ? await startProfile() : undefined;
+    const cpuBefore = mainThreadCpuMs();
     const http = await load(input(warmed, SECONDS));
+    const cpuPerBooking = (mainThreadCpuMs() - cpuBefore) / Math.max(1, http.statuses['201'] ?? 0);
     if (profiler) say(`CPU profile of the platform during the HTTP run: ${await profiler.stop(PROFILE!)}`);
     const httpOk = http.statuses['201'] ?? 0;
     const httpFailed = Object.entries(http.statuses).filter(([key]) => key !== '201');
     const afterHttp = await integrity(client);
+
+    // The same storm against 1, 2, … app processes (separate servers, node:cluster), all started
+    // first and then measured in turns of a second or two, so a burst of load from elsewhere on the
+    // machine hits each alike. Each has a warm-up and citizens of its own.
+    let used = warmed + Object.values(http.statuses).reduce((sum, n) => sum + n, 0);
+    let processBooked = 0;
+    const scaleOut: { processes: number; rate: number; ok: number; failed: [string, number][]; exhausted: boolean; p99: number }[] = [];
+    const servers: { n: number; port: number; stop(): Promise<void> }[] = [];
+    const env = {
+      NODE_ENV: 'development',
+      TEEKA_DEMO_SESSIONS: 'off',
+      DATABASE_URL: databaseUrl,
+      TEEKA_DB_PREFIX: settings.databasePrefix,
+      TEEKA_TENANTS: CODE,
+      LOG_LEVEL: 'info',
+    };
+    try {
+      for (const n of PROCESSES) servers.push({ n, ...(await startServers(n, env, paths.root)) });
+      const count = (statuses: Record<string, number>) => Object.values(statuses).reduce((sum, k) => sum + k, 0);
+      const totals = new Map(
+        servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: {} as Record<string, number>, exhausted: false }]),
+      );
+      for (const { port } of servers) {
+        const warmRun = await load({ ...input(used, WARMUP_SECONDS), port });
+        used += count(warmRun.statuses);
+        processBooked += warmRun.statuses['201'] ?? 0;
+      }
+      if (servers.length > 0) say(`${PROCESSES.join(' vs ')} app processes: ${CLIENTS} clients for ${SECONDS} s each, in turns…`);
+      const slice = Math.min(2, SECONDS);
+      for (let done = 0; done < SECONDS; done += slice) {
+        for (const { n, port } of servers) {
+          const measured = await load({ ...input(used, Math.min(slice, SECONDS - done)), port });
+          used += count(measured.statuses);
+          const total = totals.get(n)!;
+          total.ok += measured.statuses['201'] ?? 0;
+          total.ms += measured.elapsedMs;
+          total.latencies.push(...measured.latencies);
+          total.exhausted ||= measured.exhausted;
+          for (const [key, k] of Object.entries(measured.statuses)) if (key !== '201') total.failed[key] = (total.failed[key] ?? 0) + k;
+        }
+      }
+      for (const [n, total] of totals) {
+        processBooked += total.ok;
+        scaleOut.push({
+          processes: n,
+          rate: total.ok / (total.ms / 1000),
+          ok: total.ok,
+          failed: Object.entries(total.failed),
+          exhausted: total.exhausted,
+          p99: percentile(
+            total.latencies.sort((x, y) => x - y),
+            99,
+          ),
+        });
+      }
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+    const afterProcesses = await integrity(client);
 
     // pgbench: the same tables, the same conditional counter updates and appointment insert.
     started = Date.now();
@@ -328,15 +456,60 @@ async function main(): Promise<void> {
     const ratio = httpRate / pgRate;
     say(`ratio HTTP / pgbench: ${ratio.toFixed(3)} (target >= 0.25)${ratio >= 0.25 ? '' : ' BELOW TARGET'}`);
     say(`pgbench tps ${tps.toFixed(0)}, failed transactions ${pgFailed}`);
+    say(`platform main thread: ${cpuPerBooking.toFixed(2)} ms CPU per booking (its share of the machine does not matter here)`);
     if (httpFailed.length > 0) say(`HTTP answers other than 201: ${httpFailed.map(([key, n]) => `${key} ×${n}`).join(', ')}`);
     if (http.exhausted) say(`HTTP run ran out of citizens after ${(http.elapsedMs / 1000).toFixed(1)} s: raise BENCH_CITIZENS`);
-    const overbooked = [afterHttp, afterPgbench].some((i) => i.counterMismatches + i.slotMismatches + i.overCapacity > 0);
+    for (const run of scaleOut) {
+      say(
+        `${run.processes} app process${run.processes === 1 ? '' : 'es'}: ${run.ok} bookings, ${run.rate.toFixed(0)}/s, p99 ${ms(run.p99)} ms` +
+          (run.failed.length > 0 ? `; answers other than 201: ${run.failed.map(([key, n]) => `${key} ×${n}`).join(', ')}` : '') +
+          (run.exhausted ? '; ran out of citizens: raise BENCH_CITIZENS' : ''),
+      );
+    }
+    const one = scaleOut.find((run) => run.processes === 1);
+    const most = scaleOut.reduce<(typeof scaleOut)[number] | undefined>((a, b) => (a && a.processes >= b.processes ? a : b), undefined);
+    const scaleRatio = one && most && most !== one ? most.rate / one.rate : undefined;
+    if (scaleRatio !== undefined)
+      say(`scale-out: ${most!.processes} processes / 1 process = ${scaleRatio.toFixed(2)} (target >= ${SCALE_TARGET})`);
+    const overbooked = [afterHttp, afterProcesses, afterPgbench].some((i) => i.counterMismatches + i.slotMismatches + i.overCapacity > 0);
     say(
       `overbooking: counters ${afterPgbench.booked} = appointments ${afterPgbench.appointments}; ` +
         `mismatched counters ${afterPgbench.counterMismatches}, slots ${afterPgbench.slotMismatches}, over capacity ${afterPgbench.overCapacity}` +
         ` (after HTTP: ${afterHttp.booked} = ${afterHttp.appointments}) → ${overbooked ? 'FAILED' : 'none'}`,
     );
-    if (overbooked || afterHttp.booked !== httpOk + warmBooked) process.exitCode = 1;
+    const lost = afterHttp.booked !== httpOk + warmBooked || afterProcesses.booked !== afterHttp.booked + processBooked;
+    if (overbooked || lost) process.exitCode = 1;
+    const unanswered = httpFailed.length > 0 || scaleOut.some((run) => run.failed.length > 0);
+    const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+    // For bench/run.ts: one JSON line per figure, the booking one last.
+    if (scaleRatio !== undefined) {
+      const figures: Record<string, number> = {};
+      for (const run of scaleOut) figures[`bookingsPerSecond${run.processes}Processes`] = round(run.rate);
+      result({
+        name: 'scale-out',
+        figures,
+        ratio: round(scaleRatio, 3),
+        target: SCALE_TARGET,
+        pass: scaleRatio >= SCALE_TARGET && !unanswered,
+      });
+    }
+    result({
+      name: 'booking',
+      figures: {
+        httpBookingsPerSecond: round(httpRate),
+        pgbenchBookingsPerSecond: round(pgRate),
+        httpP50Ms: round(percentile(httpSorted, 50)),
+        httpP99Ms: round(percentile(httpSorted, 99)),
+        pgbenchP50Ms: round(percentile(pgSorted, 50)),
+        pgbenchP99Ms: round(percentile(pgSorted, 99)),
+        httpNot201: httpFailed.reduce((sum, [, n]) => sum + n, 0),
+        httpCpuMsPerBooking: round(cpuPerBooking, 2),
+        overbookedSessions: afterPgbench.counterMismatches + afterPgbench.slotMismatches + afterPgbench.overCapacity,
+      },
+      ratio: round(ratio, 3),
+      target: 0.25,
+      pass: ratio >= 0.25 && !overbooked && !lost && !unanswered,
+    });
   } finally {
     await client.end();
     await platform.stop();

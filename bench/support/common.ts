@@ -1,0 +1,73 @@
+/**
+ * Shared by the benchmarks: settings from the environment, percentiles, the machine's description
+ * and the `BENCH_RESULT {json}` line the runner (`bench/run.ts`) reads from each benchmark's stdout.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+
+export function numberFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export const say = (line: string) => process.stdout.write(`bench: ${line}\n`);
+
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export interface Latency {
+  count: number;
+  p50: number;
+  p99: number;
+}
+
+export function latency(values: number[]): Latency {
+  const sorted = Float64Array.from(values).sort();
+  return { count: sorted.length, p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2) };
+}
+
+export const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  ramGiB: number;
+  node: string;
+  postgres?: string;
+  loadAverage: number[];
+  platform: string;
+}
+
+export function machine(postgres?: string): Machine {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    ramGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.versions.node,
+    postgres,
+    loadAverage: loadavg().map((n) => round(n, 2)),
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
+export interface BenchResult {
+  name: string;
+  /** Absolute figures (rates, latencies in ms, bytes...), flat. */
+  figures: Record<string, number | string | null>;
+  /** The figure the target is about, usually benchmark / baseline. */
+  ratio: number | null;
+  /** The target as text, e.g. ">= 0.5". */
+  target: string;
+  pass: boolean;
+  notes?: string;
+  /** With BENCH_SERVER_PROFILE=1: where the server's CPU went during the measured run. */
+  profile?: string[];
+}
+
+/** The last line of every benchmark's stdout: what the runner summarises and records. */
+export function report(result: BenchResult): void {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
