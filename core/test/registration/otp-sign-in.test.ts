@@ -121,6 +121,27 @@ test.serial('per-number and per-IP limits answer 429 with Retry-After, in Postgr
   }
 });
 
+test.serial('more sign-ins at once than the database pool has connections all get an answer', async (t) => {
+  // The rate limiter once ran inside the OTP transaction on a second pooled connection: ten
+  // concurrent sign-ins took all ten connections and then waited for an eleventh, forever.
+  const limits = app.platform.tenants.byCode('ae')!.config.limits;
+  const saved = limits.rateLimits.otpPerIpPerHour;
+  limits.rateLimits.otpPerIpPerHour = 1000;
+  try {
+    const numbers = Array.from({ length: 30 }, (_, i) => `05${i % 2 === 0 ? '0' : '5'}7${String(100000 + i).slice(1)}0`);
+    const all = Promise.all(numbers.map((mobile) => otpRequest('ae.localhost', mobile)));
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 45_000).unref());
+    const answers = await Promise.race([all, hung]);
+    if (answers === 'hung') return t.fail('concurrent OTP requests never answered: the connection pool is deadlocked');
+    t.deepEqual(
+      answers.map((answer) => answer.status),
+      numbers.map(() => 200),
+    );
+  } finally {
+    limits.rateLimits.otpPerIpPerHour = saved;
+  }
+});
+
 test.serial('the answer is the same whether or not the number has an account', async (t) => {
   await signIn(app, 'in.localhost', '9811111111', '+919811111111');
   const known = await otpRequest('in.localhost', '9811111111');
