@@ -92,3 +92,45 @@ test('the tenant runs its own queue, with its tables in the pgboss schema of its
     'pg-boss reported no errors',
   );
 });
+
+/** Fails its first try when told to; writes down every try. */
+const flaky = defineJob<{ n: number; failFirst: boolean }>({
+  name: 'test.flaky',
+  policy: { concurrency: 1, batchSize: 10, retries: 1, retryDelaySeconds: 1 },
+  async handle(data, context) {
+    await context.em.execute('insert into test_flaky_run (n, try) values (?, ?)', [data.n, context.retryCount]);
+    if (data.failFirst && context.retryCount === 0) throw new Error('first try fails');
+  },
+});
+
+test('jobs fetched together still succeed or fail one by one: a failing job is retried alone', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  await sql('create table test_flaky_run (n int not null, try int not null)');
+  const url = app.platform.database.urlFor(tenant.database);
+  const queue = await JobQueue.start({ url, tenant, definitions: [flaky], log: tenant.log.child({ worker: 'flaky' }), pollSeconds: 0.5 });
+  try {
+    // 25 jobs: more than one batch, so the worker fetches again at once while batches come back full.
+    await Promise.all(Array.from({ length: 25 }, (_, n) => queue.send(flaky, { n, failFirst: n === 3 }, { key: `k${n}` })));
+    const until = Date.now() + 30_000;
+    let runs: { n: number; try: number }[] = [];
+    while (Date.now() < until) {
+      runs = await sql('select n, try from test_flaky_run order by n, try');
+      if (runs.length >= 26) break;
+      await sleep(100);
+    }
+    await sleep(1_000);
+    runs = await sql('select n, try from test_flaky_run order by n, try');
+    t.deepEqual(
+      runs.filter((run) => run.n === 3),
+      [
+        { n: 3, try: 0 },
+        { n: 3, try: 1 },
+      ],
+      'the failing job ran again, once',
+    );
+    t.is(runs.filter((run) => run.n !== 3).length, 24, 'every other job ran once, though one of its batch failed');
+    for (let n = 0; n < 25; n++) t.like(await queue.find(flaky, `k${n}`), { state: 'completed' });
+  } finally {
+    await queue.stop();
+  }
+});

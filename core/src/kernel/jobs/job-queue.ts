@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Job, PgBoss } from 'pg-boss';
+import { type Job, type JobResult, PgBoss } from 'pg-boss';
 import { TOKENS } from '../di/tokens.js';
 import type { Logger } from '../log/logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
@@ -85,10 +85,31 @@ export class JobQueue {
         expireInSeconds: policy.timeoutSeconds ?? 300,
       });
       if (options.sendOnly) continue;
-      await boss.work<object>(
+      // A worker takes a batch and, while batches come back full, fetches the next at once
+      // (burstWhenBatchFull). With one job per fetch, pg-boss waits the polling interval after
+      // every job, so a backlog (certificates after a busy hour) drained at about one job per
+      // worker per interval. Each job still runs alone and succeeds or fails alone (perJobResults).
+      await boss.work(
         definition.name,
-        { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1, localConcurrency: policy.concurrency ?? 2 },
-        async ([job]) => queue.run(definition, job),
+        {
+          pollingIntervalSeconds: options.pollSeconds ?? 2,
+          batchSize: policy.batchSize ?? 10,
+          burstWhenBatchFull: true,
+          perJobResults: true,
+          localConcurrency: policy.concurrency ?? 2,
+        },
+        async (jobs: Job<object>[]) => {
+          const results: JobResult[] = [];
+          for (const job of jobs) {
+            try {
+              await queue.run(definition, job);
+              results.push({ id: job.id, status: 'completed' });
+            } catch (error) {
+              results.push({ id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } });
+            }
+          }
+          return results;
+        },
       );
     }
     return queue;

@@ -36,6 +36,8 @@ export interface JobPolicy {
   timeoutSeconds?: number;
   /** Runs at once per process (default 2). */
   concurrency?: number;
+  /** Jobs a worker takes per fetch, run one after another (default 10). */
+  batchSize?: number;
 }
 
 /**
