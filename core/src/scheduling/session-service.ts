@@ -38,6 +38,20 @@ export interface SessionView {
 
 type Field = { path: string; code: string };
 
+/** A row of `between`'s statement. */
+interface SessionRow {
+  id: string;
+  facility_id: number;
+  date: string;
+  vaccine: string;
+  min_age: number;
+  max_age: number | null;
+  state: 'active' | 'cancelled';
+  bookable_from: Date | string | null;
+  doses: SessionView['doses'];
+  slots: SessionView['slots'];
+}
+
 /**
  * Who creates sessions: a signed-in staff member (their grants are checked), or the platform
  * operator at the command line (`teeka import sessions`), who may create them at any centre.
@@ -267,23 +281,39 @@ export class SessionService {
   }
 
   /**
-   * Sessions at any of these centres from `from` to `to` (inclusive), by date then creation: three
-   * index-backed queries (sessions by (facility_id, date), then their capacities and slots by key).
+   * Sessions at any of these centres from `from` to `to` (inclusive), by date then creation. One
+   * statement, no entities: every availability search that misses the cache runs it, and at
+   * national scale most do (bench/availability.ts), so capacities and slots come back as JSON
+   * beside their session rather than as two more queries and a hydrated entity per row.
    */
   async between(facilityIds: number[], from: string, to: string): Promise<SessionView[]> {
     if (facilityIds.length === 0) return [];
-    const sessions = await this.em.find(
-      VaccinationSession,
-      { facilityId: { $in: facilityIds }, date: { $gte: from, $lte: to }, state: 'active' },
-      { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' } },
+    const rows = await this.em.execute<SessionRow[]>(
+      `select s.id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age, s.state, s.bookable_from,
+              coalesce((select json_agg(json_build_object('dose', c.dose_number, 'onlineCapacity', c.online_capacity,
+                                          'available', c.online_capacity - c.online_booked, 'walkin', c.walkin_capacity - c.walkin_used)
+                                        order by c.dose_number)
+                          from session_capacity c where c.session_id = s.id), '[]'::json) as doses,
+              coalesce((select json_agg(json_build_object('label', l.label, 'capacity', l.capacity, 'available', l.capacity - l.booked)
+                                        order by l.slot_index)
+                          from session_slot l where l.session_id = s.id), '[]'::json) as slots
+         from vaccination_session s
+        where s.facility_id = any(?::int[]) and s.date between ?::date and ?::date and s.state = 'active'
+        order by s.date, s.created_at, s.id`,
+      [`{${facilityIds.map((id) => Math.trunc(Number(id))).join(',')}}`, from, to],
     );
-    if (sessions.length === 0) return [];
-    const ids = sessions.map((s) => s.id);
-    const capacities = await this.em.find(SessionCapacity, { sessionId: { $in: ids } }, { orderBy: { doseNumber: 'asc' } });
-    const slots = await this.em.find(SessionSlot, { sessionId: { $in: ids } }, { orderBy: { slotIndex: 'asc' } });
-    const capacitiesOf = Map.groupBy(capacities, (c) => c.sessionId);
-    const slotsOf = Map.groupBy(slots, (s) => s.sessionId);
-    return sessions.map((session) => sessionView(session, capacitiesOf.get(session.id) ?? [], slotsOf.get(session.id) ?? []));
+    return rows.map((row) => ({
+      id: row.id,
+      facilityId: row.facility_id,
+      date: row.date,
+      vaccine: row.vaccine,
+      minAge: row.min_age,
+      maxAge: row.max_age ?? null,
+      state: row.state,
+      bookableFrom: row.bookable_from ? new Date(row.bookable_from).toISOString() : null,
+      doses: row.doses,
+      slots: row.slots,
+    }));
   }
 
   private check(
