@@ -23,10 +23,11 @@ const GSM_BASIC = new Set(
 );
 /** GSM 03.38 extension table: each character is sent as escape + character, two septets. */
 const GSM_EXTENSION = new Set('\f^{}\\[~]|€');
+const GRAPHEMES = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
 /**
  * Counts the SMS parts a text needs. GSM-7 when every character allows it (160 septets in one SMS,
- * else parts of at most 153 septets, an extension character never split from its escape), UCS-2
+ * else parts of at most 153 septets, a part never ending inside a grapheme), UCS-2
  * otherwise (70 UTF-16 code units in one SMS, else parts of at most 67, a surrogate pair never
  * split, so an emoji always arrives whole). Pure; never throws on a string.
  *
@@ -39,7 +40,10 @@ const GSM_EXTENSION = new Set('\f^{}\\[~]|€');
 export function smsParts(text: string): SmsPartCount {
   const characters = [...String(text)];
   const gsm = characters.every((c) => GSM_BASIC.has(c) || GSM_EXTENSION.has(c));
-  const sizes = characters.map((c) => (gsm ? (GSM_EXTENSION.has(c) ? 2 : 1) : c.length));
+  const septets = (cluster: string) => [...cluster].reduce((total, c) => total + (GSM_EXTENSION.has(c) ? 2 : 1), 0);
+  // Parts break between graphemes (what people see as one character: a letter with its vowel
+  // signs, an emoji, CR LF), as Twilio's segment calculator and the gateways count.
+  const sizes = [...GRAPHEMES.segment(String(text))].map(({ segment }) => (gsm ? septets(segment) : segment.length));
   const units = sizes.reduce((total, size) => total + size, 0);
   const [single, perPart] = gsm ? [160, 153] : [70, 67];
   if (units <= single) return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, parts: 1 };

@@ -3,6 +3,7 @@ import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { dateTimeFormat } from '../kernel/i18n/intl-cache.js';
+import { zonedInstant } from '../kernel/i18n/zoned-time.js';
 import { defineJob, type JobContext, type Translate } from '../kernel/jobs/job.js';
 import type { JobQueue } from '../kernel/jobs/job-queue.js';
 import type { Logger } from '../kernel/log/logger.js';
@@ -29,30 +30,7 @@ interface Placement {
 
 // --- Time in the tenant's zone -------------------------------------------------------------------
 
-/** Minutes the zone is ahead of UTC at an instant. */
-function zoneOffsetMinutes(instant: number, timeZone: string): number {
-  const parts = dateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(instant);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
-  return Math.round((wall - Math.floor(instant / 60_000) * 60_000) / 60_000);
-}
-
-/** The instant a wall-clock time (`minutes` after midnight on `date`) happens in a time zone. */
-export function zonedInstant(date: string, minutes: number, timeZone: string): Date {
-  const wall = Date.parse(`${date}T00:00:00Z`) + minutes * 60_000;
-  let instant = wall - zoneOffsetMinutes(wall, timeZone) * 60_000;
-  // Once more with the offset at the guess itself, for days when the clocks change.
-  instant = wall - zoneOffsetMinutes(instant, timeZone) * 60_000;
-  return new Date(instant);
-}
+export { zonedInstant };
 
 /** When the reminder for a session on `date` is due: the evening before, local time. */
 export function reminderTime(date: string, timeZone: string): Date {

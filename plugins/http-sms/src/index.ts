@@ -13,11 +13,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  smsParts as countSmsParts,
   type DeliveryReport,
   defineSmsGateway,
   type HttpResponse,
   type PluginContext,
   type SendResult,
+  type SmsEncoding,
   type SmsGateway,
   type SmsMessage,
 } from '@teeka/plugin-sdk';
@@ -95,45 +97,14 @@ export interface ReceiptRecord extends DeliveryReceipt {
   gatewayStatus?: string;
 }
 
-export type SmsEncoding = 'GSM-7' | 'UCS-2';
+export type { SmsEncoding };
 
 // ---------------------------------------------------------------------------------------------
 // Message parts
 
-/** GSM 03.38 basic character set (the escape code 0x1B excluded). */
-const GSM_BASIC = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
-/** GSM 03.38 extension table: each character is sent as escape + character, two septets. */
-const GSM_EXTENSION = new Set('\f^{}\\[~]|€');
-
-const GRAPHEMES = new Intl.Segmenter('und', { granularity: 'grapheme' });
-
-/**
- * How many SMS a gateway needs for `text`: GSM-7 when every character is in the GSM 03.38 basic set
- * or extension table (160 septets in one SMS, 153 per part when concatenated; extension characters
- * take two), UCS-2 otherwise (70 UTF-16 units in one SMS, 67 per part; characters outside the BMP,
- * such as most emoji, take two). A part never ends inside a character as people see it (a
- * grapheme: an escape sequence, a surrogate pair, a letter with its vowel signs, CR LF), as Twilio's
- * segment calculator counts.
- */
+/** How many SMS a gateway needs for `text`: the SDK's rule (`smsParts`), which the contract kit checks against. */
 export function smsParts(text: string): { encoding: SmsEncoding; parts: number } {
-  const characters = [...text];
-  const gsm = characters.every((c) => GSM_BASIC.has(c) || GSM_EXTENSION.has(c));
-  const encoding: SmsEncoding = gsm ? 'GSM-7' : 'UCS-2';
-  const septets = (cluster: string) => [...cluster].reduce((total, c) => total + (GSM_EXTENSION.has(c) ? 2 : 1), 0);
-  const sizes = [...GRAPHEMES.segment(text)].map(({ segment }) => (gsm ? septets(segment) : segment.length));
-  const [single, perPart] = gsm ? [160, 153] : [70, 67];
-  if (sizes.reduce((total, size) => total + size, 0) <= single) return { encoding, parts: 1 };
-  let parts = 1;
-  let used = 0;
-  for (const size of sizes) {
-    if (used + size > perPart) {
-      parts++;
-      used = 0;
-    }
-    used += size;
-  }
+  const { encoding, parts } = countSmsParts(text);
   return { encoding, parts };
 }
 

@@ -18,6 +18,7 @@ import {
 import { type AppContext, type AppState, tenantScope } from '../../kernel/http/state.js';
 import { validate } from '../../kernel/http/validate.js';
 import { dateTimeFormat } from '../../kernel/i18n/intl-cache.js';
+import { zonedInstant } from '../../kernel/i18n/zoned-time.js';
 import { requireCitizen } from '../../registration/auth.js';
 import { currentStaff, type StaffContext } from '../../registration/staff/staff-context.js';
 import { dayLabel, doseLabel, formatsOf, vaccineName } from '../../scheduling/page-views.js';
@@ -77,30 +78,10 @@ function problemOf(ctx: AppContext, error: TeekaError): FormProblem {
 
 /** `YYYY-MM-DDTHH:MM` on the tenant's clock as an ISO instant; what is not one is passed on as typed. */
 export function localToInstant(local: string, timeZone: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$/.exec(local);
   if (!match) return local;
-  const [, y, mo, d, h, mi] = match.map(Number);
-  const wall = Date.UTC(y, mo - 1, d, h, mi);
-  if (Number.isNaN(wall)) return local;
-  const offsetAt = (instant: number) => {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-      })
-        .formatToParts(new Date(instant))
-        .map((p) => [p.type, p.value]),
-    );
-    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute) - instant;
-  };
-  let instant = wall - offsetAt(wall);
-  instant = wall - offsetAt(instant);
-  return new Date(instant).toISOString();
+  const instant = zonedInstant(match[1], Number(match[2]) * 60 + Number(match[3]), timeZone);
+  return Number.isNaN(instant.getTime()) ? local : instant.toISOString();
 }
 
 /** The event as the form sent it, in the API's shape (the services validate everything else). */

@@ -1,0 +1,26 @@
+import { dateTimeFormat } from './intl-cache.js';
+
+/** Minutes the zone is ahead of UTC at an instant. */
+function zoneOffsetMinutes(instant: number, timeZone: string): number {
+  const parts = dateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+  return Math.round((wall - Math.floor(instant / 60_000) * 60_000) / 60_000);
+}
+
+/** The instant a wall-clock time (`minutes` after midnight on `date`) happens in a time zone. */
+export function zonedInstant(date: string, minutes: number, timeZone: string): Date {
+  const wall = Date.parse(`${date}T00:00:00Z`) + minutes * 60_000;
+  let instant = wall - zoneOffsetMinutes(wall, timeZone) * 60_000;
+  // Once more with the offset at the guess itself, for days when the clocks change.
+  instant = wall - zoneOffsetMinutes(instant, timeZone) * 60_000;
+  return new Date(instant);
+}
