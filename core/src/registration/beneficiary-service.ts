@@ -228,14 +228,22 @@ export class BeneficiaryService {
     const plugin = this.verifiers.get(document.verifier);
     const type = plugin?.documentTypes().find((t) => t.code === document.type);
     if (!plugin?.verifyOnline || !type?.onlineVerification) return;
-    const result = await plugin
+    const unavailable = { status: 'unavailable' as const, retryAfterSeconds: undefined };
+    // The SDK's registry client bounds its own calls, but a plugin may not use it: core bounds the
+    // check too, so a registry that never answers costs the citizen seconds, not a hung request.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof unavailable>((resolve) => {
+      timer = setTimeout(() => resolve(unavailable), this.tenant.limits.registry.timeoutMs);
+    });
+    const asked = plugin
       .verifyOnline(document.type, document.normalized, {
         name: person.name,
         gender: person.gender,
         birthYear: person.birthYear,
         ...(person.birthDate ? { birthDate: person.birthDate } : {}),
       })
-      .catch(() => ({ status: 'unavailable' as const, retryAfterSeconds: undefined }));
+      .catch(() => unavailable);
+    const result = await Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
     this.log.debug({ documentType: document.type, registry: result.status }, 'online document check');
     if (result.status === 'verified') return;
     if (result.status === 'unavailable') throw new RegistryUnavailableError(result.retryAfterSeconds ?? 60);

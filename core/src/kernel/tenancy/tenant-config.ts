@@ -114,6 +114,8 @@ export interface TenantConfig {
     staffSessionSeconds: number;
     /** Retries with back-off per SMS gateway, then failover, within a deadline. */
     sms: { attemptsPerGateway: number; backoffMs: number; deadlineMs: number; attemptTimeoutMs: number };
+    /** Core's bound on one online ID check, whatever the plugin's own client does. */
+    registry: { timeoutMs: number };
     /** Failed staff sign-ins before the account is locked, and for how long. */
     staffSignIn: { maxFailures: number; lockSeconds: number };
     otp: { ttlSeconds: number; maxAttempts: number; resendCooldownSeconds: number };

@@ -233,6 +233,18 @@ export const tenantSchema = {
             attemptTimeoutMs: { ...positiveInt, default: 5000 },
           },
         },
+        registry: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /**
+             * Core's own bound on one online document check (a plugin's `verifyOnline`): past it the
+             * citizen gets "try later" whatever the plugin does, so a hung registry never holds a request.
+             */
+            timeoutMs: { ...positiveInt, default: 8000 },
+          },
+        },
         staffSignIn: {
           type: 'object',
           additionalProperties: false,
