@@ -6,12 +6,18 @@
  * in the same run. See bench/README.md. `npm run bench:availability`.
  */
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
-import { startBareServer, startDatabase, startServer } from './support/server.js';
+import { benchProject, type Database, startBareServer, startDatabase, startServer } from './support/server.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
@@ -23,6 +29,87 @@ const SESSIONS = numberFrom('BENCH_SESSIONS', FACILITIES * DAYS);
 const CACHE_SECONDS = 10;
 const HOST = 'in.localhost';
 const TARGET = 0.5;
+/** App process counts to compare under the same load (node:cluster, TEEKA_WORKERS=n); empty: no comparison. */
+const PROCESSES = (process.env.BENCH_PROCESSES ?? '1,2')
+  .split(',')
+  .map((text) => text.trim())
+  .filter(Boolean)
+  .map(Number);
+if (PROCESSES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_PROCESSES must list whole numbers, e.g. 1,2');
+
+/** The platform's own cache counters (cache_lookups_total, from GET /metrics on the platform host). */
+async function cacheCounts(port: number): Promise<Record<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Host: 'localhost' } });
+  const text = await response.text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^cache_lookups_total\{tenant="in",cache="([^"]+)",result="([^"]+)"\} (\d+)/gm)) {
+    counts[`${match[1]} ${match[2]}`] = Number(match[3]);
+  }
+  return counts;
+}
+
+function ratioOf(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  cache: string,
+): { hits: number; misses: number; ratio: number } {
+  const hits = (after[`${cache} hit`] ?? 0) - (before[`${cache} hit`] ?? 0);
+  const misses = (after[`${cache} miss`] ?? 0) - (before[`${cache} miss`] ?? 0);
+  return { hits, misses, ratio: hits / Math.max(1, hits + misses) };
+}
+
+/** A free TCP port on 127.0.0.1 (the app processes of a cluster share a known one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `n` app processes as production runs them (`node core/dist/src/main.js`, TEEKA_WORKERS=n), on the
+ * benchmark's tenant database (same prefix) and bench configuration. Logs are read and discarded.
+ */
+async function startProcesses(n: number, database: Database, prefix: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const paths = benchProject();
+  const child = spawn(process.execPath, [join(projectPaths().root, 'core', 'dist', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      TEEKA_DEMO_SESSIONS: 'off',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.adminUrl,
+      TEEKA_DB_PREFIX: prefix,
+      TEEKA_TENANTS: 'in',
+      TEEKA_ROOT: paths.root,
+      LOG_LEVEL: 'warn',
+      TEEKA_WORKERS: String(n),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Readiness from stdout, not IPC: the process may replace itself at start (runtime-tuning.ts,
+  // process.execve), which keeps its stdout but not an IPC channel. With workers, the primary says
+  // "teeka: ready: n app processes" once all are; alone, the process says "teeka: ready".
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => /^teeka: ready\b/.test(line) && resolve());
+    child.once('exit', (code) => reject(new Error(`the app processes exited with code ${code} before they were ready`)));
+  });
+  return {
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(paths.root, { recursive: true, force: true });
+    },
+  };
+}
 
 const summary = (name: string, result: LoadResult) => {
   const l = latency(result.latencies);
@@ -51,14 +138,20 @@ async function main(): Promise<void> {
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'requests' as const, cacheSeconds: CACHE_SECONDS };
 
     await load({ ...base, calls, seconds: WARMUP_SECONDS });
+    const countsBefore = await cacheCounts(server.port);
     await server.startProfile();
     const platform = await load({ ...base, calls, seconds: SECONDS, keepBodies: true });
     const memory = server.memory();
     const profile = await server.stopProfile();
+    const countsAfter = await cacheCounts(server.port);
     const platformLatency = summary('platform', platform);
-    const hitRatio = platform.hits / Math.max(1, platform.hits + platform.misses);
+    const modelled = platform.hits / Math.max(1, platform.hits + platform.misses);
+    const entry = ratioOf(countsBefore, countsAfter, 'availability-entry');
+    const bytes = ratioOf(countsBefore, countsAfter, 'availability-answer');
     say(
-      `cache: ${platform.hits} hits, ${platform.misses} misses (modelled: the same search within ${CACHE_SECONDS} s) = ${(hitRatio * 100).toFixed(1)} %`,
+      `cache, measured by the server: district entries ${entry.hits} hits, ${entry.misses} misses = ${(entry.ratio * 100).toFixed(1)} %; ` +
+        `kept answer bytes ${bytes.hits} hits, ${bytes.misses} misses = ${(bytes.ratio * 100).toFixed(1)} %. ` +
+        `Modelled (any search of the district within ${CACHE_SECONDS} s): ${(modelled * 100).toFixed(1)} %`,
     );
 
     // The baseline answers exactly the bytes the platform gave, for the searches the platform answered.
@@ -81,13 +174,16 @@ async function main(): Promise<void> {
     const ratio = rate(platform) / rate(baseline);
     say(`ratio platform / bare: ${ratio.toFixed(3)} (target >= ${TARGET}); server RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
     const failed = Object.keys(platform.statuses).some((key) => !key.startsWith('2'));
+    if (PROCESSES.length > 1) await scaleOut(database, server.prefix, calls, base);
     report({
       name: 'availability',
       figures: {
         rps: round(rate(platform)),
         p50Ms: platformLatency.p50,
         p99Ms: platformLatency.p99,
-        cacheHitRatio: round(hitRatio, 3),
+        cacheHitRatio: round(entry.ratio, 3),
+        answerBytesHitRatio: round(bytes.ratio, 3),
+        modelledHitRatio: round(modelled, 3),
         baselineRps: round(rate(baseline)),
         baselineP99Ms: baselineLatency.p99,
         kibPerAnswer: round(platform.bytes / Math.max(1, platform.ok) / 1024, 1),
@@ -106,6 +202,59 @@ async function main(): Promise<void> {
     await client.end();
     await server.stop();
     await database.stop();
+  }
+}
+
+/**
+ * The same load against 1, 2, … app processes (each a fresh server on the same database), all
+ * started and warmed first, then measured in turns of 2 s until each had BENCH_SECONDS, so load
+ * from elsewhere on the machine hits each alike. Each process has its own cache (so more misses
+ * with more processes); PostgreSQL shares the machine's cores with them.
+ */
+async function scaleOut(database: Database, prefix: string, calls: Call[], base: Omit<Parameters<typeof load>[0], 'calls' | 'seconds'>) {
+  const servers: { n: number; port: number; stop(): Promise<void> }[] = [];
+  try {
+    for (const n of PROCESSES) servers.push({ n, ...(await startProcesses(n, database, prefix)) });
+    for (const { port } of servers) await load({ ...base, port, calls, seconds: WARMUP_SECONDS });
+    say(`${PROCESSES.join(' vs ')} app processes: ${CLIENTS} clients for ${SECONDS} s each, in turns of 2 s…`);
+    const totals = new Map(servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: 0 }]));
+    for (let done = 0; done < SECONDS; done += 2) {
+      for (const { n, port } of servers) {
+        const run = await load({ ...base, port, calls, seconds: Math.min(2, SECONDS - done) });
+        const total = totals.get(n)!;
+        total.ok += run.ok;
+        total.ms += run.elapsedMs;
+        total.latencies.push(...run.latencies);
+        total.failed += Object.entries(run.statuses)
+          .filter(([key]) => !key.startsWith('2'))
+          .reduce((sum, [, k]) => sum + k, 0);
+      }
+    }
+    const figures: Record<string, number> = {};
+    for (const [n, total] of totals) {
+      const rps = total.ok / (total.ms / 1000);
+      const l = latency(total.latencies);
+      say(
+        `${n} app process${n > 1 ? 'es' : ''}: ${total.ok} answers = ${rps.toFixed(0)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${total.failed} not 2xx`,
+      );
+      figures[`rps${n}Processes`] = round(rps);
+      figures[`p99Ms${n}Processes`] = l.p99;
+      figures[`failed${n}Processes`] = total.failed;
+    }
+    const first = figures[`rps${PROCESSES[0]}Processes`];
+    const last = figures[`rps${PROCESSES.at(-1)}Processes`];
+    const ratio = last / Math.max(1e-9, first);
+    say(`scale-out: ${PROCESSES.at(-1)} processes / ${PROCESSES[0]}: ${ratio.toFixed(2)}`);
+    report({
+      name: 'availability-scale-out',
+      figures,
+      ratio: round(ratio, 3),
+      target: 'reported (no target)',
+      pass: [...totals.values()].every((total) => total.failed === 0),
+      notes: `${SECONDS} s per process count in 2 s turns, ${CLIENTS} clients, the same random searches`,
+    });
+  } finally {
+    for (const server of servers) await server.stop();
   }
 }
 

@@ -118,22 +118,21 @@ export async function loadBeneficiaries(client: pg.Client, count: number): Promi
 const ddmmyyyy = (iso: string) => `${iso.slice(8, 10)}-${iso.slice(5, 7)}-${iso.slice(0, 4)}`;
 const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-/** Every search of the run: each district × each day × the three endpoints. */
+/**
+ * Every search of the run: each district × each day × the three endpoints. The `key` models the
+ * platform's cache (scheduling/availability-cache.ts): one entry per district holds the whole
+ * published window, so every day and endpoint of a district shares it.
+ */
 export function availabilityCalls(districts: number[], from: string, days: number): Call[] {
   const calls: Call[] = [];
   for (const district of districts) {
+    const key = `district:${district}`;
     for (let day = 0; day < days; day++) {
       const date = addDays(from, day);
       calls.push(
-        { path: `/api/v1/availability?area=district:${district}&from=${date}&days=7`, key: `${district}|${date}|7` },
-        {
-          path: `/cowin/v2/appointment/sessions/public/findByDistrict?district_id=${district}&date=${ddmmyyyy(date)}`,
-          key: `${district}|${date}|1`,
-        },
-        {
-          path: `/cowin/v2/appointment/sessions/public/calendarByDistrict?district_id=${district}&date=${ddmmyyyy(date)}`,
-          key: `${district}|${date}|7`,
-        },
+        { path: `/api/v1/availability?area=district:${district}&from=${date}&days=7`, key },
+        { path: `/cowin/v2/appointment/sessions/public/findByDistrict?district_id=${district}&date=${ddmmyyyy(date)}`, key },
+        { path: `/cowin/v2/appointment/sessions/public/calendarByDistrict?district_id=${district}&date=${ddmmyyyy(date)}`, key },
       );
     }
   }

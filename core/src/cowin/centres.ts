@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { FreshCache } from '../kernel/cache/fresh-cache.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { CentreAvailability } from '../scheduling/availability-service.js';
 import type { FacilityView } from '../scheduling/facility-service.js';
@@ -43,6 +44,25 @@ export async function areaIndex(em: EntityManager, lng: string | undefined): Pro
       },
     ]),
   );
+}
+
+/** Keyed by the tenant's config object: gone with the tenant. */
+const areaIndexes = new WeakMap<TenantConfig, FreshCache>();
+
+/**
+ * The area index, read once per `scheduling.availabilityCacheSeconds` and language rather than on
+ * every search: area names change only with the seeds, and answers are that old anyway.
+ */
+export async function cachedAreaIndex(em: EntityManager, tenant: TenantConfig, lng: string | undefined): Promise<AreaIndex> {
+  const seconds = tenant.scheduling.availabilityCacheSeconds;
+  if (seconds <= 0) return areaIndex(em, lng);
+  let cache = areaIndexes.get(tenant);
+  if (!cache) {
+    // One per language at most: the tenant's languages, and none (English only).
+    cache = new FreshCache(tenant.languages.enabled.length + 1);
+    areaIndexes.set(tenant, cache);
+  }
+  return (await cache.get(lng ?? '', seconds * 1000, () => areaIndex(em, lng))).value;
 }
 
 /** The centre's area and every area above it, by level. */

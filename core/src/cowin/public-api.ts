@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Next } from 'koa';
 import type { DependencyContainer } from 'tsyringe';
+import { answerBytes } from '../kernel/cache/answer-bytes.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
 import { freshness } from '../kernel/http/cache-headers.js';
@@ -10,10 +11,11 @@ import { RateLimitedError, type RateLimiter } from '../kernel/rate-limit/rate-li
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { requireCitizen } from '../registration/auth.js';
 import { AreaService } from '../scheduling/area-service.js';
+import { tenantKey } from '../scheduling/availability-cache.js';
 import { AvailabilityService, type CentreAvailability, type Fresh } from '../scheduling/availability-service.js';
 import { SessionFullError } from '../scheduling/errors.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
-import { areaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
+import { cachedAreaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
 
 /**
  * Co-WIN's public API (spec 1.1, as production served it) on every tenant, at `/cowin`: a client
@@ -158,32 +160,46 @@ async function orNone<T>(read: () => Promise<Fresh<T[]>>): Promise<Fresh<T[]>> {
 }
 
 type Search = (service: AvailabilityService) => Promise<Fresh<CentreAvailability[]>>;
+/** A response body from the centres found (in English, with the request's language in the projection). */
+type Shape = (centres: CentreAvailability[], projection: Projection) => unknown;
 
-/** Availability in English and, when asked, in the request's language: what a projection needs. */
-async function availability(
-  ctx: AppContext,
-  filtered: boolean,
-  search: Search,
-): Promise<{ centres: CentreAvailability[]; projection: Projection; computedAt: number }> {
+/**
+ * Answers a search in English and, when asked, in the request's language. Public answers are
+ * served from kept bytes while the cache entries they were cut from are current (`key` names the
+ * endpoint and its arguments); signed-in ones are built each time, narrowed by `vaccine`.
+ */
+async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string, Search], shape: Shape): Promise<void> {
   const { english, localised } = scopes(ctx);
   const tenant = english.resolve<TenantConfig>(TOKENS.TenantConfig);
-  const answer = await orNone(() => search(english.resolve(AvailabilityService)));
+  const found = await orNone(() => search(english.resolve(AvailabilityService)));
   const translated = localised ? await orNone(() => search(localised.resolve(AvailabilityService))) : undefined;
-  const projection: Projection = {
-    tenant,
-    areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
-    ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
-  };
-  const computedAt = Math.min(answer.computedAt, translated?.computedAt ?? answer.computedAt);
+  const computedAt = Math.min(found.computedAt, translated?.computedAt ?? found.computedAt);
   freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
-  if (!filtered) return { centres: answer.value, projection, computedAt };
-  // Signed-in searches are for one person: not kept by shared caches; `vaccine` narrows them.
-  ctx.set('Cache-Control', 'private, no-cache');
-  const vaccine = typeof ctx.query.vaccine === 'string' ? ctx.query.vaccine.trim().toLowerCase() : '';
-  const wanted = (code: string) =>
-    !vaccine || code === vaccine || (tenant.vaccines.find((v) => v.code === code)?.name ?? '').toLowerCase() === vaccine;
-  const centres = answer.value.map((centre) => ({ ...centre, sessions: centre.sessions.filter((session) => wanted(session.vaccine)) }));
-  return { centres, projection, computedAt };
+  const build = async (centres: CentreAvailability[]) =>
+    shape(centres, {
+      tenant,
+      areas: await cachedAreaIndex(tenantScope(ctx).em, tenant, localised ? ctx.state.lng : undefined),
+      ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
+    });
+  if (filtered) {
+    // Signed-in searches are for one person: not kept by shared caches; `vaccine` narrows them.
+    ctx.set('Cache-Control', 'private, no-cache');
+    const vaccine = typeof ctx.query.vaccine === 'string' ? ctx.query.vaccine.trim().toLowerCase() : '';
+    const wanted = (code: string) =>
+      !vaccine || code === vaccine || (tenant.vaccines.find((v) => v.code === code)?.name ?? '').toLowerCase() === vaccine;
+    ctx.body = await build(
+      found.value.map((centre) => ({ ...centre, sessions: centre.sessions.filter((session) => wanted(session.vaccine)) })),
+    );
+    return;
+  }
+  const sources = [found.source, ...(translated ? [translated.source] : [])];
+  if (sources.some((source) => source === undefined)) {
+    ctx.body = await build(found.value);
+    return;
+  }
+  const language = localised ? ctx.state.lng : '';
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = await answerBytes(tenant.code, `${tenantKey(tenant)}|cowin|${language}|${key}`, sources as object[], () => build(found.value));
 }
 
 const withSessions = (centres: CentreAvailability[]) => centres.filter((centre) => centre.sessions.length > 0);
@@ -237,17 +253,20 @@ export function cowinPublicRoutes(): Router<AppState> {
     };
   });
 
-  const district = (ctx: AppContext): Search => {
+  /** A search over the district (`district_id`) or PIN code (`pincode`) on `date`, and its arguments as a cache key. */
+  const district = (ctx: AppContext, days: number): [string, Search] => {
     const id = integer(ctx, 'district_id');
     const day = date(ctx);
     const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
-    return (service) => service.fresh.byArea(level, id, day, 1);
+    return [`district|${id}|${day}|${days}`, (service) => service.fresh.byArea(level, id, day, days)];
   };
-  const pin = (ctx: AppContext, days: number): Search => {
+  const pin = (ctx: AppContext, days: number): [string, Search] => {
     const code = required(ctx, 'pincode');
     const day = date(ctx);
-    return (service) => service.fresh.byPostalCode(code, day, days);
+    return [`pin|${code}|${day}|${days}`, (service) => service.fresh.byPostalCode(code, day, days)];
   };
+  const rows: Shape = (centres, projection) => ({ sessions: sessionRows(centres, projection) });
+  const calendar: Shape = (centres, projection) => ({ centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) });
 
   // The same searches twice: public (cached, limited per IP) and for signed-in citizens (Co-WIN's
   // "fresher" reads with an optional vaccine filter, limited per login to slow bots down).
@@ -257,38 +276,40 @@ export function cowinPublicRoutes(): Router<AppState> {
   ];
   for (const { infix, guards, filtered } of variants) {
     router.get(`/appointment/sessions/${infix}findByPin`, ...guards, async (ctx) => {
-      const { centres, projection } = await availability(ctx, filtered, pin(ctx, 1));
-      ctx.body = { sessions: sessionRows(centres, projection) };
+      await answer(ctx, filtered, pin(ctx, 1), rows);
     });
 
     router.get(`/appointment/sessions/${infix}findByDistrict`, ...guards, async (ctx) => {
-      const { centres, projection } = await availability(ctx, filtered, district(ctx));
-      ctx.body = { sessions: sessionRows(centres, projection) };
+      await answer(ctx, filtered, district(ctx, 1), rows);
     });
 
     router.get(`/appointment/sessions/${infix}calendarByPin`, ...guards, async (ctx) => {
-      const { centres, projection } = await availability(ctx, filtered, pin(ctx, 7));
-      ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+      await answer(ctx, filtered, pin(ctx, 7), calendar);
     });
 
     router.get(`/appointment/sessions/${infix}calendarByDistrict`, ...guards, async (ctx) => {
-      const id = integer(ctx, 'district_id');
-      const day = date(ctx);
-      const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
-      const { centres, projection } = await availability(ctx, filtered, (service) => service.fresh.byArea(level, id, day, 7));
-      ctx.body = { centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) };
+      await answer(ctx, filtered, district(ctx, 7), calendar);
     });
 
     // Co-WIN answered this one with a single object, not an array; an unknown centre with an empty one.
     router.get(`/appointment/sessions/${infix}calendarByCenter`, ...guards, async (ctx) => {
       const id = integer(ctx, 'center_id');
       const day = date(ctx);
-      const { centres, projection } = await availability(ctx, filtered, async (service) => {
-        const one = await service.fresh.byCentre(id, day, 7);
-        return { value: one.value ? [one.value] : [], computedAt: one.computedAt };
-      });
-      const [centre] = withSessions(centres);
-      ctx.body = { centers: centre ? calendarCentre(centre, projection) : {} };
+      await answer(
+        ctx,
+        filtered,
+        [
+          `centre|${id}|${day}|7`,
+          async (service) => {
+            const one = await service.fresh.byCentre(id, day, 7);
+            return { value: one.value ? [one.value] : [], computedAt: one.computedAt, source: one.source };
+          },
+        ],
+        (centres, projection) => {
+          const [centre] = withSessions(centres);
+          return { centers: centre ? calendarCentre(centre, projection) : {} };
+        },
+      );
     });
 
     router.get(`/appointment/centers/${infix}findByLatLong`, ...guards, async (ctx) => {
@@ -299,7 +320,11 @@ export function cowinPublicRoutes(): Router<AppState> {
       const translated = localised ? await localised.resolve(FacilityService).near(lat, long, DEFAULT_RADIUS_KM) : undefined;
       const projection: Projection = {
         tenant: english.resolve<TenantConfig>(TOKENS.TenantConfig),
-        areas: await areaIndex(tenantScope(ctx).em, localised ? ctx.state.lng : undefined),
+        areas: await cachedAreaIndex(
+          tenantScope(ctx).em,
+          english.resolve<TenantConfig>(TOKENS.TenantConfig),
+          localised ? ctx.state.lng : undefined,
+        ),
         ...(translated ? { localised: new Map<number, FacilityView>(translated.map((f) => [f.id, f])) } : {}),
       };
       ctx.set('Cache-Control', filtered ? 'private, no-cache' : 'public, max-age=60');

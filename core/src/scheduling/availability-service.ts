@@ -1,39 +1,38 @@
-import { inject, injectable } from 'tsyringe';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { delay, inject, injectable } from 'tsyringe';
 import { type Fresh, FreshCache } from '../kernel/cache/fresh-cache.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError } from '../kernel/errors.js';
+import { ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { addDays } from '../vaccination/dose-schedule.js';
+import { type CentreAvailability, centresOf, entryFor, MAX_CALENDAR_DAYS, requireFound, type Target } from './availability-cache.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from './facility-service.js';
-import { SessionService, type SessionView } from './session-service.js';
+import { SessionService } from './session-service.js';
 
-export interface CentreAvailability {
-  facility: FacilityView;
-  /** Ascending by date. */
-  sessions: SessionView[];
-}
+export type { CentreAvailability };
+export { MAX_CALENDAR_DAYS };
 
-/** The longest calendar one search returns. */
-export const MAX_CALENDAR_DAYS = 14;
-const CACHE_ENTRIES = 5_000;
-
+/** Near-me searches (a point is not a shared target): cached per rounded point and calendar. */
+const NEAR_ENTRIES = 2_000;
 /** Keyed by the tenant's config object: one cache per tenant, gone with the tenant. */
-const caches = new WeakMap<TenantConfig, FreshCache>();
+const nearCaches = new WeakMap<TenantConfig, FreshCache>();
 
 /**
  * Where a person can get vaccinated in the coming days: centres found by area, postal code,
- * distance or id, each with its sessions and free places over a calendar window. Answers are
- * cached per tenant for `scheduling.availabilityCacheSeconds` (free places are then at most that
- * old; a booking itself always checks the live counters). Pages, the native API and the
- * Co-WIN-compatible API all read through here.
+ * distance or id, each with its sessions and free places over a calendar window. Answers come
+ * from entries kept `scheduling.availabilityCacheSeconds` (availability-cache.ts: free places are
+ * then at most that old; a booking itself always checks the live counters). Pages, the native API
+ * and the Co-WIN-compatible API all read through here.
  */
 @injectable()
 export class AvailabilityService {
   constructor(
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(TOKENS.Language) private readonly lng: string,
-    @inject(FacilityService) private readonly facilities: FacilityService,
-    @inject(SessionService) private readonly sessions: SessionService,
+    @inject(TOKENS.EntityManager) private readonly em: EntityManager,
+    // Only near-me searches need these: resolved on first use, not on every cached answer.
+    @inject(delay(() => FacilityService)) private readonly facilities: FacilityService,
+    @inject(delay(() => SessionService)) private readonly sessions: SessionService,
   ) {}
 
   async byArea(level: string, areaId: number, from: string, days = 7): Promise<CentreAvailability[]> {
@@ -52,58 +51,74 @@ export class AvailabilityService {
     return (await this.fresh.byCentre(facilityId, from, days)).value;
   }
 
-  /** The same searches with the moment each answer was computed, for HTTP freshness headers. */
+  /**
+   * The same searches with the moment each answer's data was read, for HTTP freshness headers,
+   * and its `source`: answers with the same source (and arguments) are equal, so their bytes can be kept.
+   */
   readonly fresh = {
-    byArea: (level: string, areaId: number, from: string, days = 7) =>
-      this.cached(`area|${level}|${areaId}|${from}|${days}`, async () =>
-        this.withSessions(await this.facilities.inArea(level, areaId), from, days),
-      ),
-    byPostalCode: (postalCode: string, from: string, days = 7) =>
-      this.cached(`postal|${postalCode}|${from}|${days}`, async () =>
-        this.withSessions(await this.facilities.withPostalCode(postalCode), from, days),
-      ),
-    near: (lat: number, lon: number, radiusKm: number | undefined, from: string, days = 7) => {
-      const radius = radiusKm ?? DEFAULT_RADIUS_KM;
-      // Rounded to ~100 m for the key only, so that people standing near each other share an answer.
-      return this.cached(`near|${lat.toFixed(3)}|${lon.toFixed(3)}|${radius}|${from}|${days}`, async () =>
-        this.withSessions(await this.facilities.near(lat, lon, radius), from, days),
-      );
+    byArea: (level: string, areaId: number, from: string, days = 7) => {
+      if (!this.tenant.areas.levels.includes(level))
+        throw new ValidationError(`unknown area level ${level}`, [{ path: '/area', code: 'choice' }]);
+      return this.fromEntry({ kind: 'area', level, id: areaId }, from, days);
     },
-    byCentre: (facilityId: number, from: string, days = 7) =>
-      this.cached(`centre|${facilityId}|${from}|${days}`, async () => {
-        let facility: FacilityView;
-        try {
-          facility = await this.facilities.get(facilityId);
-        } catch (error) {
-          if (error instanceof NotFoundError) return undefined;
-          throw error;
-        }
-        return (await this.withSessions([facility], from, days))[0];
-      }),
+    byPostalCode: (postalCode: string, from: string, days = 7) => {
+      const pattern = this.tenant.areas.postalCode?.pattern;
+      if (pattern && !postalPattern(pattern).test(postalCode)) {
+        throw new ValidationError('not a postal code of this country', [{ path: '/postalCode', code: 'format' }]);
+      }
+      return this.fromEntry({ kind: 'postal', code: postalCode }, from, days);
+    },
+    near: (lat: number, lon: number, radiusKm: number | undefined, from: string, days = 7): Promise<Fresh<CentreAvailability[]>> => {
+      const radius = radiusKm ?? DEFAULT_RADIUS_KM;
+      const compute = async () => this.withSessions(await this.facilities.near(lat, lon, radius), from, days);
+      const seconds = this.tenant.scheduling.availabilityCacheSeconds;
+      if (seconds <= 0) return compute().then((value) => ({ value, computedAt: Date.now() }));
+      let cache = nearCaches.get(this.tenant);
+      if (!cache) {
+        cache = new FreshCache(NEAR_ENTRIES);
+        nearCaches.set(this.tenant, cache);
+      }
+      // Rounded to ~100 m for the key only, so that people standing near each other share an answer.
+      const key = `${this.lng}|${lat.toFixed(3)}|${lon.toFixed(3)}|${radius}|${from}|${days}`;
+      return cache.get(key, seconds * 1000, compute);
+    },
+    byCentre: async (facilityId: number, from: string, days = 7): Promise<Fresh<CentreAvailability | undefined>> => {
+      const answer = await this.fromEntry({ kind: 'centre', id: facilityId }, from, days);
+      return { ...answer, value: answer.value[0] };
+    },
   };
 
+  /** Centres and sessions cut from the target's entry for this calendar, in the request's language. */
+  private async fromEntry(target: Target, from: string, days: number): Promise<Fresh<CentreAvailability[]>> {
+    const to = addDays(from, span(days) - 1);
+    const entry = await entryFor(this.em, this.tenant, target, from, to);
+    requireFound(entry, target);
+    return { value: centresOf(entry, this.tenant, this.lng, from, to), computedAt: entry.computedAt, source: entry };
+  }
+
   private async withSessions(facilities: FacilityView[], from: string, days: number): Promise<CentreAvailability[]> {
-    const span = Math.min(Math.max(days, 1), MAX_CALENDAR_DAYS);
     const sessions = await this.sessions.between(
       facilities.map((f) => f.id),
       from,
-      addDays(from, span - 1),
+      addDays(from, span(days) - 1),
     );
     const byFacility = Map.groupBy(sessions, (s) => s.facilityId);
     return facilities.map((facility) => ({ facility, sessions: byFacility.get(facility.id) ?? [] }));
   }
+}
 
-  private cached<T>(key: string, compute: () => Promise<T>): Promise<Fresh<T>> {
-    const seconds = this.tenant.scheduling.availabilityCacheSeconds;
-    if (seconds === 0) return compute().then((value) => ({ value, computedAt: Date.now() }));
-    let cache = caches.get(this.tenant);
-    if (!cache) {
-      cache = new FreshCache(CACHE_ENTRIES);
-      caches.set(this.tenant, cache);
-    }
-    // Names and addresses come in the request's language: part of the key.
-    return cache.get(`${this.lng}|${key}`, seconds * 1000, compute);
+/** 1 to MAX_CALENDAR_DAYS days. */
+const span = (days: number) => Math.min(Math.max(days, 1), MAX_CALENDAR_DAYS);
+
+/** Compiled once per pattern, not per search. */
+const patterns = new Map<string, RegExp>();
+function postalPattern(source: string): RegExp {
+  let found = patterns.get(source);
+  if (!found) {
+    found = new RegExp(source);
+    patterns.set(source, found);
   }
+  return found;
 }
 
 export type { Fresh };

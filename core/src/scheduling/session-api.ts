@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { InventoryReports } from '../inventory/reports.js';
+import { answerBytes } from '../kernel/cache/answer-bytes.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { freshness, noStore } from '../kernel/http/cache-headers.js';
@@ -8,6 +9,7 @@ import { validate } from '../kernel/http/validate.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { requireCitizen, requireStaff } from '../registration/auth.js';
 import { currentStaff } from '../registration/staff/staff-context.js';
+import { tenantKey } from './availability-cache.js';
 import { AvailabilityService, type CentreAvailability, type Fresh } from './availability-service.js';
 import { BookingService } from './booking-service.js';
 import {
@@ -142,7 +144,14 @@ export function sessionApiRoutes(): Router<AppState> {
       );
     }
     freshness(ctx, answer.computedAt, tenant.scheduling.availabilityCacheSeconds);
-    ctx.body = { from, days, centres: answer.value };
+    const body = { from, days, centres: answer.value };
+    if (!answer.source) ctx.body = body;
+    else {
+      // Cut from a shared cache entry: the same search in the same language is the same bytes while it lasts.
+      const key = `${tenantKey(tenant)}|native|${ctx.state.lng}|${query.area ?? ''}|${query.postalCode ?? ''}|${query.facility ?? ''}|${from}|${days}`;
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = await answerBytes(tenant.code, key, [answer.source], () => body);
+    }
   });
 
   // Free places at one centre on one day, exact: read just before booking, never cached.

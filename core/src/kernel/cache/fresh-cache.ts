@@ -2,6 +2,11 @@
 export interface Fresh<T> {
   value: T;
   computedAt: number;
+  /**
+   * What the value was cut from, when it comes from a shared cache entry: two answers with the
+   * same source and the same arguments are equal, so their serialised bytes may be reused.
+   */
+  source?: object;
 }
 
 /**

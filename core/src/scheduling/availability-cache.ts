@@ -1,0 +1,290 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LRUCache } from 'lru-cache';
+import { availabilityCacheBudget } from '../kernel/cache/cache-budget.js';
+import { cacheLookups } from '../kernel/cache/cache-metrics.js';
+import { NotFoundError } from '../kernel/errors.js';
+import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { addDays } from '../vaccination/dose-schedule.js';
+import type { FeeType } from './facility.entity.js';
+import type { FacilityView } from './facility-service.js';
+import type { SessionView } from './session-service.js';
+import { todayIn } from './slots.js';
+
+/**
+ * What availability searches are answered from: one entry per search target (an area, a postal
+ * code, a centre) holding its centres and every active session of the window the tenant
+ * publishes, read in one statement. Any calendar (1 to 14 days from any date in that window)
+ * and any language is cut from the same entry, so random days over one district hit the cache
+ * after its first search. Entries live `scheduling.availabilityCacheSeconds` (the staleness
+ * bound) and the whole cache is bounded by size, process-wide, whatever the number of tenants.
+ */
+
+/** The longest calendar one search returns. */
+export const MAX_CALENDAR_DAYS = 14;
+/**
+ * The window an entry holds, from the tenant's today: any calendar of up to MAX_CALENDAR_DAYS that
+ * starts in the first MAX_CALENDAR_DAYS days fits in it. Calendars outside it (past days, far
+ * ahead) get an entry of their own for exactly their days.
+ */
+const WINDOW_DAYS = 2 * MAX_CALENDAR_DAYS - 1;
+/**
+ * Parsed JSON takes more room than its text: measured 1.33× for national-scale district entries
+ * (V8 objects and strings), plus the per-language centre views.
+ */
+const ENTRY_OVERHEAD = 1.5;
+
+/** A centre as the entry keeps it: every language's name, and its sessions ascending by date. */
+interface EntryCentre {
+  id: number;
+  name: string;
+  names: Record<string, string> | null;
+  address: string | null;
+  addresses: Record<string, string> | null;
+  areaLevel: string;
+  areaId: number;
+  postalCode: string | null;
+  latitude: number;
+  longitude: number;
+  opensAt: string;
+  closesAt: string;
+  feeType: FeeType;
+  fees: Record<string, string> | null;
+  sessions: SessionView[];
+}
+
+export interface CentreAvailability {
+  facility: FacilityView;
+  /** Ascending by date. */
+  sessions: SessionView[];
+}
+
+/** An entry: immutable once read, so answers built from one entry are equal (see AnswerBytes). */
+export interface AvailabilityEntry {
+  /** When the statement was sent (epoch ms): the data is at least this recent. */
+  computedAt: number;
+  /** The ISO days the entry holds sessions for. */
+  from: string;
+  to: string;
+  /** Whether the target exists (an unknown area or centre is not an error of the cache). */
+  found: boolean;
+  centres: EntryCentre[];
+  /** Estimated bytes in memory, for the cache's bound. */
+  size: number;
+  /** Per language, the centres as views, ordered for that language (built on first use). */
+  views: Map<string, { facility: FacilityView; sessions: SessionView[] }[]>;
+  order: 'name' | 'id';
+}
+
+/** The columns of a centre and its sessions in [from, to], as one JSON object. */
+const SESSIONS_JSON = `coalesce((select json_agg(json_build_object(
+    'id', s.id, 'facilityId', s.facility_id, 'date', to_char(s.date, 'YYYY-MM-DD'), 'vaccine', s.vaccine,
+    'minAge', s.min_age, 'maxAge', s.max_age, 'state', s.state, 'bookableFrom', s.bookable_from,
+    'doses', coalesce((select json_agg(json_build_object('dose', c.dose_number, 'onlineCapacity', c.online_capacity,
+                                         'available', c.online_capacity - c.online_booked, 'walkin', c.walkin_capacity - c.walkin_used)
+                                       order by c.dose_number)
+                         from session_capacity c where c.session_id = s.id), '[]'::json),
+    'slots', coalesce((select json_agg(json_build_object('label', l.label, 'capacity', l.capacity, 'available', l.capacity - l.booked)
+                                       order by l.slot_index)
+                         from session_slot l where l.session_id = s.id), '[]'::json))
+    order by s.date, s.created_at, s.id)
+   from vaccination_session s
+  where s.facility_id = f.id and s.date between w.first_day and w.last_day and s.state = 'active'), '[]'::json)`;
+
+const CENTRE_JSON = `json_build_object('id', f.id, 'name', f.name, 'names', f.names, 'address', f.address, 'addresses', f.addresses,
+    'areaLevel', f.area_level, 'areaId', f.area_id, 'postalCode', f.postal_code, 'latitude', f.latitude::float8,
+    'longitude', f.longitude::float8, 'opensAt', f.opens_at, 'closesAt', f.closes_at, 'feeType', f.fee_type, 'fees', f.fees,
+    'sessions', ${SESSIONS_JSON})`;
+
+/** What an entry is read for. Each is one statement: whether the target exists, and its centres with their sessions. */
+export type Target = { kind: 'area'; level: string; id: number } | { kind: 'postal'; code: string } | { kind: 'centre'; id: number };
+
+/** The window's days come first (`window_days`, joined as `w`), then the target's parameters. */
+function statement(target: Target): { sql: string; key: string; params: unknown[]; order: 'name' | 'id' } {
+  const centres = (from: string) => `coalesce((select json_agg(${CENTRE_JSON} order by f.id) ${from}), '[]'::json)::text as centres`;
+  switch (target.kind) {
+    case 'area':
+      return {
+        key: `area|${target.level}|${target.id}`,
+        params: [target.level, target.id],
+        order: 'name',
+        sql: `with recursive window_days (first_day, last_day) as (select ?::date, ?::date),
+              within_area (level, id) as (
+                select level, id from area where level = ? and id = ?::int
+                union all
+                select a.level, a.id from area a join within_area t on a.parent_level = t.level and a.parent_id = t.id)
+              select exists (select 1 from within_area) as found,
+                     ${centres('from window_days w, facility f join within_area t on f.area_level = t.level and f.area_id = t.id where f.active')}`,
+      };
+    case 'postal':
+      return {
+        key: `postal|${target.code}`,
+        params: [target.code],
+        order: 'name',
+        sql: `with window_days (first_day, last_day) as (select ?::date, ?::date)
+              select true as found, ${centres('from window_days w, facility f where f.active and f.postal_code = ?')}`,
+      };
+    case 'centre':
+      return {
+        key: `centre|${target.id}`,
+        params: [target.id],
+        order: 'id',
+        sql: `with window_days (first_day, last_day) as (select ?::date, ?::date)
+              select count(*) > 0 as found, coalesce(json_agg(${CENTRE_JSON}), '[]'::json)::text as centres
+                from window_days w, facility f where f.active and f.id = ?::int`,
+      };
+  }
+}
+
+/** Tenants' config objects numbered, so two platforms with the same tenant code (tests, reloads) never share entries. */
+const tenantIds = new WeakMap<TenantConfig, number>();
+let lastTenantId = 0;
+export function tenantKey(tenant: TenantConfig): string {
+  let id = tenantIds.get(tenant);
+  if (id === undefined) {
+    id = ++lastTenantId;
+    tenantIds.set(tenant, id);
+  }
+  return `${tenant.code}#${id}`;
+}
+
+interface Read {
+  em: EntityManager;
+  tenant: TenantConfig;
+  target: Target;
+  from: string;
+  to: string;
+}
+
+let made: LRUCache<string, AvailabilityEntry, Read> | undefined;
+/**
+ * Entries of all tenants together, bounded by their estimated size (JSON text from PostgreSQL ×
+ * ENTRY_OVERHEAD; TEEKA_AVAILABILITY_CACHE_MB), made on first use.
+ */
+function entries(): LRUCache<string, AvailabilityEntry, Read> {
+  made ??= new LRUCache<string, AvailabilityEntry, Read>({
+    maxSize: availabilityCacheBudget().entries,
+    sizeCalculation: (entry) => Math.max(1, entry.size),
+    // Each entry gets its tenant's lifetime in fetch(); this is only the ceiling.
+    ttl: 3_600_000,
+    // Concurrent misses of one key share one statement: a popular district at 8 a.m. is read once.
+    fetchMethod: async (_key, _stale, { context }) => read(context),
+  });
+  return made;
+}
+
+async function read({ em, target, from, to }: Read): Promise<AvailabilityEntry> {
+  const { sql, params, order } = statement(target);
+  const computedAt = Date.now();
+  // Raw SQL on the request's connection: no entities, no query builder; the centres come back as
+  // one JSON text, parsed once here (text, not json, so that its length sizes the entry).
+  const rows = await em.getConnection().execute<{ found: boolean; centres: string }[]>(sql, [from, to, ...params]);
+  const text = rows[0]?.centres ?? '[]';
+  const centres = JSON.parse(text) as EntryCentre[];
+  for (const centre of centres) {
+    for (const session of centre.sessions) {
+      // As SessionService writes it (toISOString), not as PostgreSQL's JSON writes timestamps.
+      if (session.bookableFrom) session.bookableFrom = new Date(session.bookableFrom).toISOString();
+    }
+  }
+  return {
+    computedAt,
+    from,
+    to,
+    found: Boolean(rows[0]?.found),
+    centres,
+    size: Math.ceil(text.length * ENTRY_OVERHEAD) + 256,
+    views: new Map(),
+    order,
+  };
+}
+
+/**
+ * The entry for `target` covering [from, to] (ISO days), at most `ttlMs` old. Calendars inside the
+ * tenant's published window share the window's entry; others get one of their own.
+ */
+export async function entryFor(
+  em: EntityManager,
+  tenant: TenantConfig,
+  target: Target,
+  from: string,
+  to: string,
+): Promise<AvailabilityEntry> {
+  const today = todayIn(tenant.timeZone);
+  const windowTo = addDays(today, WINDOW_DAYS - 1);
+  const [start, end] = from >= today && to <= windowTo ? [today, windowTo] : [from, to];
+  const seconds = tenant.scheduling.availabilityCacheSeconds;
+  const context: Read = { em, tenant, target, from: start, to: end };
+  if (seconds <= 0) return read(context);
+  const key = `${tenantKey(tenant)}|${statement(target).key}|${start}|${end}`;
+  const ttl = seconds * 1000;
+  const known = entries().get(key);
+  if (known && Date.now() - known.computedAt < ttl) {
+    cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'hit' });
+    return known;
+  }
+  cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'miss' });
+  if (known) entries().delete(key);
+  const entry = await entries().fetch(key, { context, ttl });
+  if (!entry) throw new Error('availability entry not read');
+  return entry;
+}
+
+/** Collators are costly to create: one per language, for the process. */
+const collators = new Map<string, Intl.Collator>();
+function collator(lng: string): Intl.Collator {
+  let found = collators.get(lng);
+  if (!found) {
+    found = new Intl.Collator(lng);
+    collators.set(lng, found);
+  }
+  return found;
+}
+
+/** The entry's centres in `lng`, as FacilityService would name and order them. */
+function views(entry: AvailabilityEntry, tenant: TenantConfig, lng: string) {
+  let found = entry.views.get(lng);
+  if (!found) {
+    found = entry.centres.map((centre) => ({
+      facility: {
+        id: centre.id,
+        name: centre.names?.[lng] ?? centre.name,
+        address: centre.addresses?.[lng] ?? centre.address,
+        area: { level: centre.areaLevel, id: centre.areaId },
+        postalCode: centre.postalCode,
+        latitude: centre.latitude,
+        longitude: centre.longitude,
+        hours: { from: centre.opensAt, to: centre.closesAt },
+        feeType: centre.feeType,
+        fees: centre.fees ?? {},
+        currency: tenant.currency,
+      } satisfies FacilityView,
+      sessions: centre.sessions,
+    }));
+    if (entry.order === 'name') {
+      const compare = collator(lng);
+      found.sort((a, b) => compare.compare(a.facility.name, b.facility.name) || a.facility.id - b.facility.id);
+    }
+    entry.views.set(lng, found);
+  }
+  return found;
+}
+
+/** The centres of an entry in `lng` with their sessions from `from` to `to` (ISO days, inclusive). */
+export function centresOf(entry: AvailabilityEntry, tenant: TenantConfig, lng: string, from: string, to: string): CentreAvailability[] {
+  const whole = from <= entry.from && to >= entry.to;
+  return views(entry, tenant, lng).map(({ facility, sessions }) => ({
+    facility,
+    sessions: whole ? sessions : sessions.filter((session) => session.date >= from && session.date <= to),
+  }));
+}
+
+/** An area that does not exist is a 404, as FacilityService.inArea answers it. */
+export function requireFound(entry: AvailabilityEntry, target: Target): void {
+  if (!entry.found && target.kind === 'area') throw new NotFoundError(`no ${target.level} ${target.id}`);
+}
+
+/** For tests: how much the entry cache holds. */
+export function entryCacheSize(): { entries: number; bytes: number; maxBytes: number } {
+  const cache = entries();
+  return { entries: cache.size, bytes: cache.calculatedSize, maxBytes: cache.maxSize };
+}
