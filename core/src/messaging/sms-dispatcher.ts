@@ -4,12 +4,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SendResult } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { runPrepared } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { countSms } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { NamedGateway } from './delivery.js';
-import { SmsMessage, type SmsState } from './sms-message.entity.js';
+import type { SmsState } from './sms-message.entity.js';
 
 export interface Outgoing {
   to: string;
@@ -32,6 +33,18 @@ export function maskNumber(e164: string): string {
 }
 
 class GatewayTimeout extends Error {}
+
+/**
+ * The record of a message (sms_message), written as two single statements (before the first try,
+ * and the outcome) rather than through the ORM, whose flushes each add begin and commit round trips:
+ * an OTP sends one SMS inside the citizen's request.
+ */
+export const SMS_RECORD_SQL = `insert into sms_message
+  (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
+values ($1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now())`;
+export const SMS_OUTCOME_SQL = `update sms_message
+  set state = $2::varchar, gateway = $3::varchar, gateway_message_id = $4::varchar, attempts = $5::int, last_error = $6::varchar, updated_at = now()
+where id = $1::uuid`;
 
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -60,21 +73,22 @@ export class SmsDispatcher {
   async send(message: Outgoing): Promise<Dispatched> {
     const { attemptsPerGateway, backoffMs, deadlineMs, attemptTimeoutMs = 5000 } = this.tenant.limits.sms;
     const id = randomUUID();
-    const now = new Date();
-    const record = this.em.create(SmsMessage, {
+    await runPrepared(this.em, 'teeka-sms-record', SMS_RECORD_SQL, [
       id,
-      purpose: message.purpose,
-      toHash: this.crypto.keyedHash('phone', message.to),
-      toMasked: maskNumber(message.to),
-      state: 'queued',
-      gateway: null,
-      gatewayMessageId: null,
-      attempts: 0,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await this.em.persist(record).flush();
+      message.purpose,
+      this.crypto.keyedHash('phone', message.to),
+      maskNumber(message.to),
+    ]);
+    const record: { attempts: number; gateway: string | null; lastError: string | null } = { attempts: 0, gateway: null, lastError: null };
+    const outcome = (state: SmsState, gatewayMessageId: string | null) =>
+      runPrepared(this.em, 'teeka-sms-outcome', SMS_OUTCOME_SQL, [
+        id,
+        state,
+        record.gateway,
+        gatewayMessageId,
+        record.attempts,
+        record.lastError,
+      ]);
 
     const deadline = Date.now() + deadlineMs;
     for (const { id: gatewayId, gateway } of this.gateways) {
@@ -92,8 +106,8 @@ export class SmsDispatcher {
             : { status: 'rejected', reason: `gateway error: ${(error as Error).message}`, retryable: true },
         );
         if (result.status === 'accepted') {
-          Object.assign(record, { state: 'sent', gatewayMessageId: result.gatewayMessageId, lastError: null, updatedAt: new Date() });
-          await this.em.flush();
+          record.lastError = null;
+          await outcome('sent', result.gatewayMessageId);
           countSms(this.tenant.code, gatewayId, message.purpose, 'sent');
           this.log.debug({ smsId: id, gateway: gatewayId, attempts: record.attempts, parts: result.parts }, 'sms sent');
           return { id, state: 'sent', gateway: gatewayId, parts: result.parts };
@@ -111,8 +125,7 @@ export class SmsDispatcher {
         }
       }
     }
-    Object.assign(record, { state: 'failed', updatedAt: new Date() });
-    await this.em.flush();
+    await outcome('failed', null);
     this.log.error({ smsId: id, attempts: record.attempts, purpose: message.purpose }, 'sms could not be sent through any gateway');
     return { id, state: 'failed', gateway: record.gateway ?? undefined };
   }

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { runPrepared } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { UnauthorizedError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -17,6 +18,38 @@ export interface IssuedToken {
   expiresAt: Date;
   sessionId: string;
 }
+
+/** A session about to start: its row and its token are made from these. */
+export interface PlannedSession {
+  sessionId: string;
+  /** Seconds since the epoch (the token's `iat`). */
+  issuedAt: number;
+  expiresAt: Date;
+}
+
+/**
+ * The tenant's signing key as a WebCrypto key, imported once per tenant. jose signs and verifies
+ * through WebCrypto: given raw bytes it imports a key on every sign and every verify (every
+ * authenticated request), and given a KeyObject it converts it each time; an imported CryptoKey is
+ * used as it is (measured: about a fifth less time per sign and verify).
+ */
+const signingKeys = new WeakMap<TenantCrypto, Promise<webcrypto.CryptoKey>>();
+function signingKey(crypto: TenantCrypto): Promise<webcrypto.CryptoKey> {
+  let key = signingKeys.get(crypto);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', crypto.tokenKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    signingKeys.set(crypto, key);
+  }
+  return key;
+}
+
+/** The session row, for the one statement of `issue` (OTP sign-in writes it inside its own statement). */
+const INSERT_SESSION = `insert into auth_session (id, subject_type, subject_id, expires_at, created_at)
+values ($1::uuid, $2::varchar, $3::uuid, $4::timestamptz, now())`;
+
+/** Whether a token's session is live: runs on every authenticated request, so it is prepared. */
+const LIVE_SESSION = `select true as live from auth_session
+where id = $1::uuid and subject_id = $2::uuid and revoked_at is null and expires_at >= now()`;
 
 /**
  * Sessions as signed JWTs (HS256, a key per tenant) carrying `exp`, whose `jti` is a session row,
@@ -35,12 +68,21 @@ export class SessionService {
     return subjectType === 'citizen' ? this.tenant.limits.citizenSessionSeconds : this.tenant.limits.staffSessionSeconds;
   }
 
-  async issue(subjectType: SubjectType, subjectId: string): Promise<IssuedToken> {
-    const sessionId = randomUUID();
+  /** The id and times of a new session, before its row exists. */
+  plan(subjectType: SubjectType): PlannedSession {
     const issuedAt = Math.floor(Date.now() / 1000);
-    const expiresAt = new Date((issuedAt + this.lifetime(subjectType)) * 1000);
-    this.em.persist(this.em.create(AuthSession, { id: sessionId, subjectType, subjectId, expiresAt, createdAt: new Date() }));
-    await this.em.flush();
+    return { sessionId: randomUUID(), issuedAt, expiresAt: new Date((issuedAt + this.lifetime(subjectType)) * 1000) };
+  }
+
+  async issue(subjectType: SubjectType, subjectId: string): Promise<IssuedToken> {
+    const planned = this.plan(subjectType);
+    // One statement, no unit of work: an ORM flush would wrap the insert in begin/commit.
+    await runPrepared(this.em, 'teeka-session-insert', INSERT_SESSION, [planned.sessionId, subjectType, subjectId, planned.expiresAt]);
+    return this.sign(subjectType, subjectId, planned);
+  }
+
+  /** The token of a session whose row has been written (by `issue`, or by the caller's own statement). */
+  async sign(subjectType: SubjectType, subjectId: string, { sessionId, issuedAt, expiresAt }: PlannedSession): Promise<IssuedToken> {
     const token = await new SignJWT({ typ: subjectType })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(subjectId)
@@ -49,7 +91,7 @@ export class SessionService {
       .setAudience(`teeka:${this.tenant.code}`)
       .setIssuedAt(issuedAt)
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(this.crypto.tokenKey);
+      .sign(await signingKey(this.crypto));
     return { token, expiresAt, sessionId };
   }
 
@@ -57,7 +99,7 @@ export class SessionService {
   async verify(token: string, subjectType: SubjectType): Promise<{ subjectId: string; sessionId: string }> {
     let claims: { jti: string; sub: string };
     try {
-      const { payload } = await jwtVerify(token, this.crypto.tokenKey, {
+      const { payload } = await jwtVerify(token, await signingKey(this.crypto), {
         algorithms: ['HS256'],
         issuer: `teeka:${this.tenant.code}`,
         audience: `teeka:${this.tenant.code}`,
@@ -71,10 +113,9 @@ export class SessionService {
     }
     // One indexed read, no entity: this runs on every authenticated request. Outside the try: a
     // database that does not answer is an outage (503), not a signed-out citizen.
-    const [live] = await this.em.execute<{ live: boolean }[]>(
-      'select true as live from auth_session where id = ? and subject_id = ? and revoked_at is null and expires_at >= now()',
-      [claims.jti, claims.sub],
-    );
+    const {
+      rows: [live],
+    } = await runPrepared<{ live: boolean }>(this.em, 'teeka-session-live', LIVE_SESSION, [claims.jti, claims.sub]);
     if (!live) throw new UnauthorizedError('session-ended', 'session revoked or expired');
     return { subjectId: claims.sub, sessionId: claims.jti };
   }

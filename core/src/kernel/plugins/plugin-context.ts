@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { PluginLogger, PluginStorage, StoredRecord } from '@teeka/plugin-sdk';
 import type { TenantOrm } from '../db/orm.js';
+import { runPrepared } from '../db/prepared.js';
 import type { Logger } from '../log/logger.js';
+
+/** A plugin's stored record (exported for bench/otp.ts, whose pgbench baseline runs it). */
+export const PLUGIN_APPEND_SQL =
+  'insert into plugin_record (id, plugin_id, collection, data) values ($1::uuid, $2::varchar, $3::varchar, $4::jsonb) returning created_at';
 
 /** PluginStorage on the tenant's database: one table, rows keyed by plugin and collection. */
 export function databaseStorage(orm: TenantOrm, pluginId: string): PluginStorage {
@@ -9,10 +14,14 @@ export function databaseStorage(orm: TenantOrm, pluginId: string): PluginStorage
   return {
     async append<T extends object>(collection: string, data: T): Promise<StoredRecord<T>> {
       const id = randomUUID();
-      const rows = await connection().execute<{ created_at: Date }[]>(
-        'insert into plugin_record (id, plugin_id, collection, data) values (?, ?, ?, ?) returning created_at',
-        [id, pluginId, collection, JSON.stringify(data)],
-      );
+      // Prepared on the pool, not through the ORM's query path: an SMS gateway appends inside the
+      // citizen's OTP request.
+      const { rows } = await runPrepared<{ created_at: Date }>(orm.em, 'teeka-plugin-append', PLUGIN_APPEND_SQL, [
+        id,
+        pluginId,
+        collection,
+        JSON.stringify(data),
+      ]);
       return { id, data, createdAt: new Date(rows[0].created_at) };
     },
     async list<T extends object>(collection: string, options: { limit?: number } = {}): Promise<StoredRecord<T>[]> {

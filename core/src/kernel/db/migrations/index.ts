@@ -15,6 +15,7 @@ import { Migration20261123230000Subscriptions } from './Migration20261123230000S
 import { Migration20261123240000CowinCaptcha } from './Migration20261123240000CowinCaptcha.js';
 import { Migration20261123250000Dashboard } from './Migration20261123250000Dashboard.js';
 import { Migration20261123280000NoticeOutbox } from './Migration20261123280000NoticeOutbox.js';
+import { Migration20261123290000OtpHold } from './Migration20261123290000OtpHold.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -38,4 +39,5 @@ export const migrations = [
   { name: 'Migration20261123240000CowinCaptcha', class: Migration20261123240000CowinCaptcha },
   { name: 'Migration20261123250000Dashboard', class: Migration20261123250000Dashboard },
   { name: 'Migration20261123280000NoticeOutbox', class: Migration20261123280000NoticeOutbox },
+  { name: 'Migration20261123290000OtpHold', class: Migration20261123290000OtpHold },
 ];
