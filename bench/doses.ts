@@ -7,6 +7,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import { httpRequestTo } from '@teeka/core/dist/test/support/platform.js';
 import pg from 'pg';
@@ -26,6 +27,13 @@ const TARGET = 800;
 const HOST = 'in.localhost';
 const KEM = 1001;
 const PASSWORD = `bench-${randomBytes(8).toString('hex')}`;
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms on Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 0, utime 11, stime 12.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 async function call(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await httpRequestTo(port, HOST, path, { method, body, headers });
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'sequences' as const };
     await load({ ...base, seconds: WARMUP_SECONDS, sequences: sequences.slice(0, warmUp) });
     await server.startProfile();
+    const cpu0 = cpuMs(server.pid);
     const t0 = Date.now();
     const result = await load({ ...base, seconds: SECONDS, sequences: sequences.slice(warmUp) });
     const l = latency(result.latencies);
@@ -154,6 +163,9 @@ async function main(): Promise<void> {
       await new Promise((done) => setTimeout(done, 500));
     }
     const memory = server.memory();
+    // The server's CPU for each dose of the measured run, its certificate included: less sensitive
+    // than the rate to other load on the machine (it is what the doses cost, not how fast they came).
+    const serverCpuMsPerDose = doses > 0 ? (cpuMs(server.pid) - cpu0) / doses : 0;
     const profile = await server.stopProfile();
     const withCertificates = Math.min(doses, certificates);
     const seconds = Math.max(result.elapsedMs, lastAt - t0) / 1000;
@@ -161,10 +173,12 @@ async function main(): Promise<void> {
     say(
       `certificates: ${certificates} of ${doses} doses, the last ${((lastAt - t0) / 1000).toFixed(1)} s after the start → ${perSecond.toFixed(0)} doses with certificates/s`,
     );
+    say(`server CPU: ${serverCpuMsPerDose.toFixed(1)} ms per dose with its certificate (verify + dose + certificate jobs)`);
     report({
       name: 'doses',
       figures: {
         dosesWithCertificatesPerSecond: round(perSecond, 1),
+        serverCpuMsPerDose: round(serverCpuMsPerDose, 1),
         dosesRecordedPerSecond: round(rate(result), 1),
         p50Ms: l.p50,
         p99Ms: l.p99,

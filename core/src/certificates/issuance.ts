@@ -121,13 +121,16 @@ export class CertificateIssuer {
 
   /** Each of the tenant's formats that is installed, signed with its active key. A format that fails is logged and left out. */
   private async sign(em: EntityManager, record: CertificateRecord): Promise<Payloads> {
-    const keys = new SigningKeyStore(em, this.crypto, this.config);
+    const formats = this.config.certificates.formats;
+    const keys = await new SigningKeyStore(em, this.crypto, this.config).activeKeys(formats, this.issuer.url);
     const payloads: Payloads = {};
-    for (const id of this.config.certificates.formats) {
+    for (const id of formats) {
       const format = formatOf(id);
       if (!format) continue;
       try {
-        payloads[id] = await format.issue(record, await keys.active(id, this.issuer.url));
+        const key = keys.get(id);
+        if (!key) throw new Error(`no active ${id} key: the tenant's keys are not provisioned`);
+        payloads[id] = await format.issue(record, key());
       } catch (error) {
         this.log.error({ err: error, format: id }, 'certificate format not issued');
       }

@@ -60,6 +60,21 @@ export interface OpenedVial {
   discardAt: string;
 }
 
+/** Where `administer` takes doses from: the batch's facts and the location (the session's own stock, or the facility's). */
+export interface AdministeringSource {
+  batch: BatchFacts;
+  location: Location;
+}
+
+interface TakeRow {
+  expired: number;
+  balance: number | null;
+  movement_id: string | null;
+  vial_id: string | null;
+  doses_left: number | null;
+  discard_at: Date | null;
+}
+
 interface VialRow {
   id: string;
   doses_left: number;
@@ -103,27 +118,149 @@ export class StockService {
     const doses = request.doses ?? 1;
     if (!Number.isInteger(doses) || doses < 1)
       throw new ValidationError('doses must be a positive integer', [{ path: '/doses', code: 'range' }]);
-    return this.inTransaction(em, async (tx) => {
-      const batch = await this.batch(tx, request.batchId);
-      this.assertUsable(batch);
-      if (request.vaccine !== undefined && request.vaccine !== batch.vaccine)
-        throw new BatchVaccineMismatchError(batch.vaccine, request.vaccine);
-      const location = await this.administeringLocation(tx, request, batch.id);
-      let balance = await lockBalance(tx, batch.id, location);
-      if (batch.dosesPerVial > 1) balance = await this.discardExpiredVials(tx, batch.id, location, request.actorId);
-      if (balance < doses) throw new OutOfStockError(doses, balance);
-      const inVials = batch.dosesPerVial > 1 ? await dosesInOpenVials(tx, batch.id, location) : 0;
-      const moved = await move(tx, {
-        batchId: batch.id,
-        location,
-        kind: 'administered',
-        doses: -doses,
-        reference: request.reference,
-        actorId: request.actorId,
-      });
-      const vials = batch.dosesPerVial > 1 ? await this.takeFromVials(tx, batch, location, doses, balance - inVials, request.actorId) : [];
-      return { ...moved, location: formatLocation(location), vials };
+    return this.inTransaction(em, async (tx) => this.take(tx, await this.source(tx, request), request));
+  }
+
+  /**
+   * The first half of `administer`, which locks nothing: the batch (refused when recalled, expired
+   * or of another vaccine) and the location the doses will come from. A caller that records a dose
+   * reads it before its transaction, so the balance row is locked only by `take`, at the end.
+   */
+  async source(em: EntityManager, request: Administration): Promise<AdministeringSource> {
+    const batch = await this.batch(em, request.batchId);
+    this.assertUsable(batch);
+    if (request.vaccine !== undefined && request.vaccine !== batch.vaccine)
+      throw new BatchVaccineMismatchError(batch.vaccine, request.vaccine);
+    return { batch, location: await this.administeringLocation(em, request, batch.id) };
+  }
+
+  /**
+   * `source` from facts the caller read itself (a dose recording reads the batch and whether it
+   * was issued to the session in the same query as everything else): the same refusals.
+   */
+  sourceOf(batch: BatchFacts | null | undefined, request: Administration, issuedToSession: boolean): AdministeringSource {
+    if (!batch) throw new NotFoundError('no such batch');
+    this.assertUsable(batch);
+    if (request.vaccine !== undefined && request.vaccine !== batch.vaccine)
+      throw new BatchVaccineMismatchError(batch.vaccine, request.vaccine);
+    const location: Location =
+      request.sessionId !== undefined && issuedToSession
+        ? { kind: 'session', id: request.sessionId }
+        : facilityLocation(request.facilityId);
+    return { batch, location };
+  }
+
+  /**
+   * The second half of `administer`, inside the caller's transaction: takes the doses at the
+   * source `source` answered. It locks the balance row until the caller commits, so call it last,
+   * right before the commit: concurrent doses at one location queue on that row for as long as
+   * this transaction lasts after it. One dose, the common case, is one statement for a single-dose
+   * product and two (the lock, then everything else) for a multi-dose one; open vials past their
+   * discard time and several doses at once take the step-by-step path.
+   */
+  async take(em: EntityManager, { batch, location }: AdministeringSource, request: Administration): Promise<Administered> {
+    const doses = request.doses ?? 1;
+    if (!Number.isInteger(doses) || doses < 1)
+      throw new ValidationError('doses must be a positive integer', [{ path: '/doses', code: 'range' }]);
+    if (!em.isInTransaction()) return this.inTransaction(em, (tx) => this.take(tx, { batch, location }, request));
+    const key = [location.kind, location.id, batch.id];
+    const movement = [batch.id, location.kind, location.id, -doses, request.reference, request.actorId ?? null];
+    if (batch.dosesPerVial === 1) {
+      // The conditional decrement and the movement in one statement: the row is locked from here to the commit.
+      const [row] = await em.execute<{ balance: number | null; movement_id: string | null }[]>(
+        `with bal as (update stock_balance set doses = doses - ?, updated_at = now()
+                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= ? returning doses),
+              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
+                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
+         select (select doses from bal) as balance, (select id from mv) as movement_id`,
+        [doses, ...key, doses, ...movement],
+      );
+      if (row.balance === null) throw new OutOfStockError(doses, await lockBalance(em, batch.id, location));
+      return { movementId: Number(row.movement_id), balance: row.balance, location: formatLocation(location), vials: [] };
+    }
+    const balance = await lockBalance(em, batch.id, location);
+    if (doses === 1 && balance >= 1) {
+      // Locked, so this statement's snapshot holds every earlier dose here. It writes only when no
+      // open vial is past its discard time (those need wastage movements first: the general path).
+      const [row] = await em.execute<TakeRow[]>(
+        `with expired as (select count(*)::int as n from open_vial
+                          where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and discard_at <= now()),
+              oldest as (select id from open_vial
+                         where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and doses_left > 0
+                         order by opened_at, id limit 1),
+              taken as (update open_vial v set doses_left = v.doses_left - 1,
+                          state = case when v.doses_left = 1 then 'used-up' else 'open' end,
+                          closed_at = case when v.doses_left = 1 then now() else null end
+                        where v.id = (select id from oldest) and (select n from expired) = 0
+                        returning v.id, v.doses_left, v.discard_at),
+              unopened as (select ?::int - coalesce(sum(doses_left), 0)::int as n from open_vial
+                           where location_kind = ? and location_id = ? and batch_id = ? and state = 'open'),
+              opened as (insert into open_vial (id, batch_id, location_kind, location_id, doses_in_vial, doses_left, state, opened_by,
+                            discard_at, closed_at)
+                         select ?, ?, ?, ?, least(?::int, u.n), least(?::int, u.n) - 1,
+                           case when least(?::int, u.n) = 1 then 'used-up' else 'open' end, ?, now() + make_interval(secs => ?),
+                           case when least(?::int, u.n) = 1 then now() end
+                         from unopened u
+                         where u.n >= 1 and (select n from expired) = 0 and not exists (select 1 from oldest)
+                         returning id, doses_left, discard_at),
+              bal as (update stock_balance set doses = doses - 1, updated_at = now()
+                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= 1
+                        and (exists (select 1 from taken) or exists (select 1 from opened))
+                      returning doses),
+              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
+                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
+         select (select n from expired) as expired, (select doses from bal) as balance, (select id from mv) as movement_id,
+           coalesce((select id from taken), (select id from opened)) as vial_id,
+           coalesce((select doses_left from taken), (select doses_left from opened)) as doses_left,
+           coalesce((select discard_at from taken), (select discard_at from opened)) as discard_at`,
+        [
+          ...key,
+          ...key,
+          balance,
+          ...key,
+          randomUUID(),
+          batch.id,
+          location.kind,
+          location.id,
+          batch.dosesPerVial,
+          batch.dosesPerVial,
+          batch.dosesPerVial,
+          request.actorId ?? null,
+          Math.round(this.openVialHours(batch.vaccine) * 3600),
+          batch.dosesPerVial,
+          ...key,
+          ...movement,
+        ],
+      );
+      if (row.expired === 0) {
+        if (row.balance === null || row.vial_id === null) throw new OutOfStockError(doses, balance);
+        return {
+          movementId: Number(row.movement_id),
+          balance: row.balance,
+          location: formatLocation(location),
+          vials: [{ id: row.vial_id, dosesLeft: row.doses_left!, discardAt: new Date(row.discard_at!).toISOString() }],
+        };
+      }
+    }
+    return this.takeStepByStep(em, batch, location, doses, request);
+  }
+
+  /** Every case of `take`, one statement at a time, with the balance row already locked. */
+  private async takeStepByStep(em: EntityManager, batch: BatchFacts, location: Location, doses: number, request: Administration) {
+    let balance = await lockBalance(em, batch.id, location);
+    if (batch.dosesPerVial > 1) balance = await this.discardExpiredVials(em, batch.id, location, request.actorId);
+    if (balance < doses) throw new OutOfStockError(doses, balance);
+    const inVials = batch.dosesPerVial > 1 ? await dosesInOpenVials(em, batch.id, location) : 0;
+    const moved = await move(em, {
+      batchId: batch.id,
+      location,
+      kind: 'administered',
+      doses: -doses,
+      reference: request.reference,
+      actorId: request.actorId,
     });
+    const vials = batch.dosesPerVial > 1 ? await this.takeFromVials(em, batch, location, doses, balance - inVials, request.actorId) : [];
+    return { ...moved, location: formatLocation(location), vials };
   }
 
   /** Stock received from outside the country's chain (a manufacturer's or supplier's delivery). */

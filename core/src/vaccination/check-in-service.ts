@@ -6,7 +6,6 @@ import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
-import { Beneficiary } from '../registration/beneficiary.entity.js';
 import type { NewBeneficiary } from '../registration/beneficiary-schemas.js';
 import { BeneficiaryService } from '../registration/beneficiary-service.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
@@ -16,8 +15,7 @@ import type { VaccinationSession } from '../scheduling/session.entity.js';
 import { todayIn } from '../scheduling/slots.js';
 import { CentreAccess } from './centre-access.js';
 import { sessionToday } from './centre-session.js';
-import { type NextDose, nextDose } from './dose-schedule.js';
-import { DoseService } from './dose-service.js';
+import { type GivenDose, type NextDose, nextDose } from './dose-schedule.js';
 import { SecurityCodeInvalidError, SecurityCodeLockedError, WalkinFullError } from './errors.js';
 
 /** Wrong security codes an appointment takes before only an identity document verifies the person. */
@@ -46,11 +44,21 @@ export interface WalkInRegistration extends NewBeneficiary {
   mobile?: string;
 }
 
-interface CheckInRow {
-  arrived_at: Date;
+interface PersonRow {
+  reference_id: string;
+  name: string;
+  gender: string;
+  birth_year: number;
+  document_type: string;
+  document_masked: string;
+  history: GivenDose[];
+  appointment_id: string | null;
+  dose_number: number | null;
+  label: string | null;
+  appointment_state: string | null;
+  arrived_at: Date | null;
   verified_by: VerificationMethod | null;
   verified_at: Date | null;
-  appointment_id: string | null;
 }
 
 /**
@@ -68,7 +76,6 @@ export class CheckInService {
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(CentreAccess) private readonly access: CentreAccess,
     @inject(BeneficiaryService) private readonly beneficiaries: BeneficiaryService,
-    @inject(DoseService) private readonly doses: DoseService,
   ) {}
 
   /** The person of a booked appointment has arrived (not yet verified). Saying so twice changes nothing. */
@@ -89,31 +96,33 @@ export class CheckInService {
   /** Verifies the person by the appointment's security code. */
   async verifyCode(actor: StaffContext, appointmentId: string, code: string): Promise<PersonAtCentre> {
     const { appointment, session } = await this.bookedToday(actor, appointmentId);
-    // Counted as a failure before comparing; given back when the code matches.
-    const failures = await inTransaction(this.em, async (em) => {
-      await em.execute('insert into security_code_check (appointment_id) values (?) on conflict do nothing', [appointment.id], 'run');
+    // One transaction. The attempt is counted as a failure before the comparison, by a conditional
+    // upsert that holds the counter's row until the commit, so parallel guesses at one appointment
+    // queue behind each other and never exceed the limit; a matching code gives the count back.
+    const outcome = await inTransaction(this.em, async (em) => {
       const [row] = await em.execute<{ failures: number }[]>(
-        'update security_code_check set failures = failures + 1 where appointment_id = ? and failures < ? returning failures',
+        `insert into security_code_check (appointment_id, failures) values (?, 1)
+         on conflict (appointment_id) do update set failures = security_code_check.failures + 1
+         where security_code_check.failures < ?
+         returning failures`,
         [appointment.id, SECURITY_CODE_MAX_FAILURES],
       );
-      return row?.failures;
-    });
-    if (failures === undefined) throw new SecurityCodeLockedError();
-    if (!sameCode(code, appointment.securityCode)) {
-      await inTransaction(this.em, async (em) => {
+      if (!row) return { locked: true, failures: SECURITY_CODE_MAX_FAILURES };
+      const { failures } = row;
+      if (!sameCode(code, appointment.securityCode)) {
         const locked = failures >= SECURITY_CODE_MAX_FAILURES;
         if (locked) await em.execute('update security_code_check set locked_at = now() where appointment_id = ?', [appointment.id], 'run');
         this.record(actor, locked ? 'vaccination.security-code-locked' : 'vaccination.security-code-wrong', 'appointment', appointment.id, {
           failures,
         });
-      });
-      if (failures >= SECURITY_CODE_MAX_FAILURES) throw new SecurityCodeLockedError();
-      throw new SecurityCodeInvalidError(SECURITY_CODE_MAX_FAILURES - failures);
-    }
-    await inTransaction(this.em, async (em) => {
+        return { locked, failures };
+      }
       await em.execute('update security_code_check set failures = failures - 1 where appointment_id = ?', [appointment.id], 'run');
       await this.markVerified(em, actor, session, appointment.beneficiaryId, appointment.id, 'security-code');
+      return undefined;
     });
+    if (outcome?.locked) throw new SecurityCodeLockedError();
+    if (outcome) throw new SecurityCodeInvalidError(SECURITY_CODE_MAX_FAILURES - outcome.failures);
     return this.person(session, appointment.beneficiaryId);
   }
 
@@ -154,15 +163,6 @@ export class CheckInService {
     return this.person(session, beneficiary.id);
   }
 
-  /** The check-in of a person at a session, when they were verified there. */
-  async verified(em: EntityManager, sessionId: string, beneficiaryId: string): Promise<{ appointmentId: string | null } | undefined> {
-    const [row] = await em.execute<CheckInRow[]>(
-      'select arrived_at, verified_by, verified_at, appointment_id from check_in where session_id = ? and beneficiary_id = ?',
-      [sessionId, beneficiaryId],
-    );
-    return row?.verified_by ? { appointmentId: row.appointment_id } : undefined;
-  }
-
   private async markVerified(
     em: EntityManager,
     actor: StaffContext,
@@ -201,38 +201,45 @@ export class CheckInService {
   }
 
   async person(session: VaccinationSession, beneficiaryId: string): Promise<PersonAtCentre> {
-    const beneficiary = await this.em.findOneOrFail(Beneficiary, { id: beneficiaryId });
-    const due = nextDose(await this.doses.history(beneficiaryId), this.tenant.vaccines, todayIn(this.tenant.timeZone));
-    const [appointment] = await this.em.execute<{ id: string; dose_number: number; label: string; state: string }[]>(
-      `select a.id, a.dose_number, sl.label, a.state from appointment a
-       join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index
-       where a.session_id = ? and a.beneficiary_id = ? and a.state in ('booked', 'completed')
-       order by a.created_at desc limit 1`,
-      [session.id, beneficiaryId],
+    // The person, their doses, their latest appointment in the session and their check-in: one query.
+    const [row] = await this.em.execute<PersonRow[]>(
+      `select b.reference_id, b.name, b.gender, b.birth_year, b.document_type, b.document_masked,
+         coalesce((select json_agg(json_build_object('vaccine', d.vaccine, 'doseNumber', d.dose_number,
+             'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number)
+           from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided'), '[]') as history,
+         ap.id as appointment_id, ap.dose_number, ap.label, ap.state as appointment_state,
+         ci.arrived_at, ci.verified_by, ci.verified_at
+       from beneficiary b
+       left join lateral (
+         select a.id, a.dose_number, sl.label, a.state from appointment a
+         join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index
+         where a.session_id = ? and a.beneficiary_id = b.id and a.state in ('booked', 'completed')
+         order by a.created_at desc limit 1) ap on true
+       left join check_in ci on ci.session_id = ? and ci.beneficiary_id = b.id
+       where b.id = ?`,
+      [session.id, session.id, beneficiaryId],
     );
-    const [checkIn] = await this.em.execute<CheckInRow[]>(
-      'select arrived_at, verified_by, verified_at, appointment_id from check_in where session_id = ? and beneficiary_id = ?',
-      [session.id, beneficiaryId],
-    );
+    if (!row) throw new NotFoundError('no such beneficiary');
+    const due = nextDose(row.history, this.tenant.vaccines, todayIn(this.tenant.timeZone));
     return {
-      referenceId: beneficiary.referenceId,
-      name: beneficiary.name,
-      gender: beneficiary.gender,
-      birthYear: beneficiary.birthYear,
-      age: Number(String(session.date).slice(0, 4)) - beneficiary.birthYear,
-      document: { type: beneficiary.documentType, masked: beneficiary.documentMasked },
+      referenceId: row.reference_id,
+      name: row.name,
+      gender: row.gender,
+      birthYear: row.birth_year,
+      age: Number(String(session.date).slice(0, 4)) - row.birth_year,
+      document: { type: row.document_type, masked: row.document_masked },
       due,
-      appointment: appointment
-        ? { id: appointment.id, dose: appointment.dose_number, slot: appointment.label, state: appointment.state }
+      appointment: row.appointment_id
+        ? { id: row.appointment_id, dose: row.dose_number!, slot: row.label!, state: row.appointment_state! }
         : null,
-      checkIn: checkIn
+      checkIn: row.arrived_at
         ? {
-            arrivedAt: new Date(checkIn.arrived_at).toISOString(),
-            verifiedBy: checkIn.verified_by,
-            verifiedAt: checkIn.verified_at ? new Date(checkIn.verified_at).toISOString() : null,
+            arrivedAt: new Date(row.arrived_at).toISOString(),
+            verifiedBy: row.verified_by,
+            verifiedAt: row.verified_at ? new Date(row.verified_at).toISOString() : null,
           }
         : null,
-      walkinPlacesLeft: appointment || due.status !== 'due' ? null : await this.walkinPlacesLeft(session.id, due.doseNumber),
+      walkinPlacesLeft: row.appointment_id || due.status !== 'due' ? null : await this.walkinPlacesLeft(session.id, due.doseNumber),
     };
   }
 

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
-import { StockService } from '../inventory/stock-service.js';
+import { formatLocation } from '../inventory/locations.js';
+import { type BatchFacts, StockService } from '../inventory/stock-service.js';
 import { AuditLog } from '../kernel/audit/audit-log.js';
 import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
@@ -11,21 +12,16 @@ import type { JobQueue } from '../kernel/jobs/job-queue.js';
 import type { Logger } from '../kernel/log/logger.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { AppointmentNotices } from '../messaging/notices.js';
-import { Beneficiary } from '../registration/beneficiary.entity.js';
 import type { StaffContext } from '../registration/staff/staff-context.js';
-import { Appointment } from '../scheduling/appointment.entity.js';
 import { EligibilityService } from '../scheduling/eligibility.js';
-import { AppointmentNotActiveError, IdempotencyKeyReusedError } from '../scheduling/errors.js';
-import { SessionCapacity } from '../scheduling/session.entity.js';
+import { AppointmentNotActiveError, IdempotencyKeyReusedError, SessionCancelledError } from '../scheduling/errors.js';
 import { todayIn } from '../scheduling/slots.js';
 import { CentreAccess } from './centre-access.js';
-import { sessionToday } from './centre-session.js';
-import { CheckInService } from './check-in-service.js';
 import { emitDoseEvent } from './dose-events.js';
 import { DoseRecord, type InjectionSite } from './dose-record.entity.js';
-import { DoseService } from './dose-service.js';
+import type { GivenDose } from './dose-schedule.js';
 import { type DoseView, doseView } from './dose-view.js';
-import { DoseAlreadyRecordedError, NotVerifiedError, WalkinFullError } from './errors.js';
+import { DoseAlreadyRecordedError, NotVerifiedError, SessionNotTodayError, WalkinFullError } from './errors.js';
 
 export interface DoseAtSession {
   sessionId: string;
@@ -46,14 +42,59 @@ export interface DoseAtSession {
 /** Clocks of tablets at the centre run a little ahead; beyond this an `administeredAt` is refused. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+interface Facts {
+  session_id: string;
+  facility_id: number;
+  date: string;
+  vaccine: string;
+  min_age: number;
+  max_age: number | null;
+  session_state: string;
+  offered: number[];
+  beneficiary_id: string | null;
+  birth_year: number | null;
+  comorbidities_enc: Buffer | null;
+  verified_by: string | null;
+  appointment_id: string | null;
+  appointment_state: string | null;
+  appointment_session_id: string | null;
+  appointment_exception: string | null;
+  /** The person's doses, voided ones aside, in dose order. */
+  history: { id: string; vaccine: string; doseNumber: number; givenOn: string }[];
+  batch: BatchFacts | null;
+  issued_to_session: boolean;
+}
+
+/** The session, the person (by reference id), their check-in there, its appointment, their doses, and the batch. */
+const FACTS = `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age,
+    s.state as session_state,
+    array(select c.dose_number from session_capacity c where c.session_id = s.id) as offered,
+    b.id as beneficiary_id, b.birth_year, b.comorbidities_enc, ci.verified_by,
+    a.id as appointment_id, a.state as appointment_state, a.session_id as appointment_session_id, a.interval_exception as appointment_exception,
+    coalesce((select json_agg(json_build_object('id', d.id, 'vaccine', d.vaccine, 'doseNumber', d.dose_number,
+        'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number)
+      from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided'), '[]') as history,
+    case when bt.id is null then null else json_build_object('id', bt.id, 'vaccine', bt.vaccine, 'lotNumber', bt.lot_number,
+      'expiresOn', bt.expires_on::text, 'dosesPerVial', bt.doses_per_vial, 'state', bt.state) end as batch,
+    exists (select 1 from stock_balance sb where sb.location_kind = 'session' and sb.location_id = s.id::text and sb.batch_id = bt.id)
+      as issued_to_session
+  from vaccination_session s
+  left join beneficiary b on b.reference_id = ?
+  left join check_in ci on ci.session_id = s.id and ci.beneficiary_id = b.id
+  left join appointment a on a.id = ci.appointment_id
+  left join batch bt on bt.id = ?
+  where s.id = ?`;
+
 /**
- * Records a dose given at a session, in one transaction on the request's EntityManager: the dose
- * record (inserted first, so a concurrent duplicate waits on its unique indexes and then fails
- * without touching stock), the stock taken from the batch at the session or facility (expired,
- * recalled, other-vaccine and missing stock refused by StockService), the appointment completed or
- * a walk-in place taken with one conditional UPDATE, and the audit entry. After the commit: the
- * next-dose notice and the dose events (certificates). An Idempotency-Key makes a double submit
- * answer the first record.
+ * Records a dose given at a session. Everything that only reads comes first, outside the
+ * transaction (the session, the person, the check-in, eligibility, the batch and the stock location
+ * its doses come from). The transaction is then three statements and the commit: the dose record
+ * with the appointment completed or a walk-in place taken (one statement; the record is inserted
+ * first, so a concurrent duplicate waits on its unique indexes and then fails without touching
+ * stock), the audit entry, and last the stock taken (StockService.take), so the balance row that
+ * every dose at the centre updates is locked only from that statement to the commit. After the
+ * commit: the next-dose notice and the dose events (certificates). An Idempotency-Key makes a
+ * double submit answer the first record.
  */
 @injectable()
 export class DoseRecording {
@@ -64,10 +105,8 @@ export class DoseRecording {
     @inject(TOKENS.Logger) private readonly log: Logger,
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(CentreAccess) private readonly access: CentreAccess,
-    @inject(CheckInService) private readonly checkIns: CheckInService,
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(StockService) private readonly stock: StockService,
-    @inject(DoseService) private readonly doses: DoseService,
     @inject(AppointmentNotices) private readonly notices: AppointmentNotices,
   ) {}
 
@@ -110,20 +149,33 @@ export class DoseRecording {
     idempotencyKey: string | undefined,
     requestHash: string,
   ): Promise<{ dose: DoseView; replayed: boolean }> {
-    const session = await sessionToday(this.em, this.access, actor, input.sessionId, this.tenant.timeZone);
-    const beneficiary = await this.em.findOne(Beneficiary, { referenceId: input.beneficiary });
-    if (!beneficiary) throw new NotFoundError('no such beneficiary');
-    const checkIn = await this.checkIns.verified(this.em, session.id, beneficiary.id);
-    if (!checkIn) throw new NotVerifiedError();
-    const same = await this.em.findOne(DoseRecord, { beneficiary: beneficiary.id, doseNumber: input.doseNumber, state: { $ne: 'voided' } });
+    // Every fact the dose depends on, read in one query (not one per table), then checked one by one.
+    const [facts] = await this.em.execute<Facts[]>(FACTS, [input.beneficiary, input.batchId, input.sessionId]);
+    if (!facts) throw new NotFoundError('no such session');
+    await this.access.at(actor, facts.facility_id, 'vaccinate');
+    if (facts.session_state === 'cancelled') throw new SessionCancelledError();
+    const today = todayIn(this.tenant.timeZone);
+    if (facts.date !== today) throw new SessionNotTodayError();
+    const session = {
+      id: facts.session_id,
+      facilityId: facts.facility_id,
+      date: facts.date,
+      vaccine: facts.vaccine,
+      minAge: facts.min_age,
+      maxAge: facts.max_age,
+    };
+    if (!facts.beneficiary_id) throw new NotFoundError('no such beneficiary');
+    const beneficiary = { id: facts.beneficiary_id, birthYear: facts.birth_year!, comorbiditiesEnc: facts.comorbidities_enc };
+    if (!facts.verified_by) throw new NotVerifiedError();
+    const same = facts.history.find((dose) => dose.doseNumber === input.doseNumber);
     if (same) throw new DoseAlreadyRecordedError(same.id);
 
-    const appointment = checkIn.appointmentId ? await this.em.findOne(Appointment, { id: checkIn.appointmentId }) : null;
-    if (appointment && (appointment.state !== 'booked' || appointment.sessionId !== session.id)) throw new AppointmentNotActiveError();
-    const today = todayIn(this.tenant.timeZone);
-    const offered = new Set((await this.em.find(SessionCapacity, { sessionId: session.id })).map((c) => c.doseNumber));
+    const appointment = facts.appointment_id ? { id: facts.appointment_id, intervalException: facts.appointment_exception } : null;
+    if (appointment && (facts.appointment_state !== 'booked' || facts.appointment_session_id !== session.id))
+      throw new AppointmentNotActiveError();
     const exception = appointment ? (appointment.intervalException ?? undefined) : input.intervalException;
-    const fits = await this.eligibility.check(beneficiary, session, today, offered, exception);
+    const history: GivenDose[] = facts.history.map(({ vaccine, doseNumber, givenOn }) => ({ vaccine, doseNumber, givenOn }));
+    const fits = await this.eligibility.check(beneficiary, session, today, new Set(facts.offered), exception, history);
     if (typeof fits === 'string')
       throw new ValidationError('this dose cannot be given to this person here', [{ path: '/beneficiary', code: fits }]);
     if (fits.dose !== input.doseNumber) {
@@ -137,18 +189,40 @@ export class DoseRecording {
     if (todayIn(this.tenant.timeZone, administeredAt) !== String(session.date)) {
       throw new ValidationError('not on the day of the session', [{ path: '/administeredAt', code: 'administered-not-session-day' }]);
     }
-    await this.stock.batch(this.em, input.batchId);
     const vaccinatorId = input.vaccinatorId ?? actor.user.id;
+    const id = randomUUID();
+    const administration = {
+      facilityId: session.facilityId,
+      sessionId: session.id,
+      batchId: input.batchId,
+      vaccine: session.vaccine,
+      reference: id,
+      actorId: actor.user.id,
+    };
+    // Read before the transaction (nothing locked yet): the batch, refused when recalled, expired or
+    // of another vaccine, and where its doses come from.
+    const source = this.stock.sourceOf(facts.batch, administration, facts.issued_to_session);
     if (input.vaccinatorId !== undefined) await this.access.assertVaccinator(vaccinatorId, session.facilityId);
 
-    const id = randomUUID();
+    let recordedAt: Date | undefined;
     try {
       await inTransaction(this.em, async (em) => {
-        await em.execute(
-          `insert into dose_record (id, beneficiary_id, vaccine, dose_number, given_on, facility_id, interval_exception, recorded_by,
-             recorded_at, batch_id, session_id, appointment_id, administered_at, vaccinator_id, injection_site, idempotency_key,
-             request_hash, state)
-           values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, 'recorded')`,
+        // One statement: the dose record (a concurrent duplicate waits on its unique indexes, then
+        // fails, before any stock is touched), and the appointment completed or a walk-in place taken.
+        const [done] = await em.execute<{ placed: number; recorded_at: Date }[]>(
+          `with dose as (
+             insert into dose_record (id, beneficiary_id, vaccine, dose_number, given_on, facility_id, interval_exception, recorded_by,
+               recorded_at, batch_id, session_id, appointment_id, administered_at, vaccinator_id, injection_site, idempotency_key,
+               request_hash, state, stock_location)
+             values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, 'recorded', ?)
+             returning recorded_at),
+           placed as (${
+             appointment
+               ? `update appointment set state = 'completed', updated_at = now() where id = ? and state = 'booked' returning id`
+               : `update session_capacity set walkin_used = walkin_used + 1
+                  where session_id = ? and dose_number = ? and walkin_used < walkin_capacity returning session_id`
+})
+           select (select count(*) from placed)::int as placed, (select recorded_at from dose) as recorded_at`,
           [
             id,
             beneficiary.id,
@@ -166,34 +240,12 @@ export class DoseRecording {
             input.injectionSite,
             idempotencyKey ?? null,
             requestHash,
+            formatLocation(source.location),
+            ...(appointment ? [appointment.id] : [session.id, fits.dose]),
           ],
-          'run',
         );
-        const taken = await this.stock.administer(em, {
-          facilityId: session.facilityId,
-          sessionId: session.id,
-          batchId: input.batchId,
-          vaccine: session.vaccine,
-          reference: id,
-          actorId: actor.user.id,
-        });
-        await em.execute('update dose_record set stock_location = ? where id = ?', [taken.location, id], 'run');
-        if (appointment) {
-          const completed = await em.execute<{ affectedRows?: number }>(
-            `update appointment set state = 'completed', updated_at = now() where id = ? and state = 'booked'`,
-            [appointment.id],
-            'run',
-          );
-          if (!completed.affectedRows) throw new AppointmentNotActiveError();
-        } else {
-          const place = await em.execute<{ affectedRows?: number }>(
-            `update session_capacity set walkin_used = walkin_used + 1
-             where session_id = ? and dose_number = ? and walkin_used < walkin_capacity`,
-            [session.id, fits.dose],
-            'run',
-          );
-          if (!place.affectedRows) throw new WalkinFullError();
-        }
+        if (!done.placed) throw appointment ? new AppointmentNotActiveError() : new WalkinFullError();
+        recordedAt = done.recorded_at;
         this.audit.record({
           actorType: 'staff',
           actorId: actor.user.id,
@@ -202,6 +254,10 @@ export class DoseRecording {
           targetId: id,
           details: { sessionId: session.id, appointmentId: appointment?.id ?? null, batchId: input.batchId },
         });
+        await em.flush();
+        // Last before the commit: the stock balance row every dose here updates is locked from this
+        // statement to the commit, and nothing else runs in between.
+        await this.stock.take(em, source, administration);
       });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -214,8 +270,29 @@ export class DoseRecording {
       if (first) throw new DoseAlreadyRecordedError(first.id);
       throw error;
     }
-    await this.afterCommit(beneficiary.id, id);
-    return { dose: await doseView(this.em, id), replayed: false };
+    await this.afterCommit(beneficiary.id, id, [
+      ...history,
+      { vaccine: session.vaccine, doseNumber: fits.dose, givenOn: String(session.date) },
+    ]);
+    const dose: DoseView = {
+      id,
+      beneficiary: input.beneficiary,
+      vaccine: session.vaccine,
+      doseNumber: fits.dose,
+      givenOn: session.date,
+      administeredAt: administeredAt.toISOString(),
+      facilityId: session.facilityId,
+      sessionId: session.id,
+      appointmentId: appointment?.id ?? null,
+      batch: { id: source.batch.id, lotNumber: source.batch.lotNumber, expiresOn: source.batch.expiresOn },
+      injectionSite: input.injectionSite,
+      vaccinatorId,
+      state: 'recorded',
+      intervalException: fits.exception ?? null,
+      recordedBy: actor.user.id,
+      recordedAt: new Date(recordedAt!).toISOString(),
+    };
+    return { dose, replayed: false };
   }
 
   private async replay(idempotencyKey: string, requestHash: string): Promise<DoseView | undefined> {
@@ -229,9 +306,9 @@ export class DoseRecording {
   }
 
   /** The dose is stored: what follows is logged when it fails (ids only), and never undoes it. */
-  private async afterCommit(beneficiaryId: string, doseRecordId: string): Promise<void> {
+  private async afterCommit(beneficiaryId: string, doseRecordId: string, history: GivenDose[]): Promise<void> {
     try {
-      await this.notices.doseRecorded(beneficiaryId, await this.doses.history(beneficiaryId));
+      await this.notices.doseRecorded(beneficiaryId, history);
     } catch (error) {
       this.log.error({ err: error, doseRecordId }, 'next-dose notice not queued');
     }

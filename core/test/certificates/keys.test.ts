@@ -133,3 +133,23 @@ test.serial('rotation retires the key, keeps it published, and signs with a new 
   });
   t.is(wrong.status, 422);
 });
+
+test.serial('a certificate reads every active key in one query: the same keys as one format at a time', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  const crypto = tenant.container.resolve<TenantCrypto>(TOKENS.Crypto);
+  const store = new SigningKeyStore(tenant.orm.em.fork(), crypto, tenant.config);
+  const issuer = 'https://certificates.teeka.example/in';
+  const keys = await store.activeKeys(['eu-dcc', 'shc', 'w3c-vc'], issuer);
+  t.deepEqual([...keys.keys()].sort(), ['eu-dcc', 'shc', 'w3c-vc']);
+  for (const format of ['eu-dcc', 'shc', 'w3c-vc'] as const) {
+    const one = await store.active(format, issuer);
+    const all = keys.get(format)!();
+    t.is(all.kid, one.kid, format);
+    t.is(all.algorithm, one.algorithm);
+    t.true(all.publicKey.equals(one.publicKey));
+    t.deepEqual(all.privateKey.export({ format: 'jwk' }), one.privateKey.export({ format: 'jwk' }));
+  }
+  // Only the active key of a rotated format, and nothing for a format not asked for.
+  t.deepEqual([...(await store.activeKeys(['shc'], issuer)).keys()], ['shc']);
+  t.is((await store.activeKeys([], issuer)).size, 0);
+});

@@ -8,7 +8,14 @@ import { verifyCredential } from '@digitalbazaar/vc';
 import test, { type ExecutionContext } from 'ava';
 import jsonld, { type DocumentLoader } from 'jsonld';
 import QRCode from 'qrcode';
-import { MAX_PAYLOAD_BYTES, QR_BYTE_CAPACITY_M, vcVerificationMethodId, verifiableCredential } from '../../src/certificates/formats/vc.js';
+import { ed25519Multibase } from '../../src/certificates/formats/vc/contexts.js';
+import {
+  MAX_PAYLOAD_BYTES,
+  QR_BYTE_CAPACITY_M,
+  staticDocumentLoader,
+  vcVerificationMethodId,
+  verifiableCredential,
+} from '../../src/certificates/formats/vc.js';
 import type { CertificateRecord, SigningKey, TrustList, Verification } from '../../src/certificates/record.js';
 
 /**
@@ -215,6 +222,22 @@ test('issues a VC 2.0 with Data Integrity eddsa-rdfc-2022 that our verifier acce
   // Deterministic: the same record and key give the same credential (Ed25519 is deterministic).
   t.is((await verifiableCredential.issue(record, key)).payload, payload);
   noNetwork(t);
+});
+
+test('only the shipped contexts are static (jsonld keeps them for the process); trust-list documents are served per call', async (t) => {
+  const method = { id: key.kid, controller: ISSUER, publicKeyMultibase: ed25519Multibase(key.publicKey)! };
+  const loader = staticDocumentLoader([method]);
+  for (const url of ['https://www.w3.org/ns/credentials/v2', 'https://teeka.example/contexts/vaccination/v1']) {
+    t.is((await loader(url)).tag, 'static', url);
+  }
+  // A tenant's keys must never land in jsonld's process-wide cache: another trust list would see them.
+  t.is((await loader(key.kid)).tag, undefined);
+  t.is((await loader(ISSUER)).tag, undefined);
+  await t.throwsAsync(loader('https://example.org/other-context'));
+  // Cached or not, the credential is the same bytes, and it verifies.
+  const again = await verifiableCredential.issue(record, key);
+  t.is(again.payload, (await issued).payload);
+  t.is((await verify(again.payload)).status, 'valid');
 });
 
 test('@digitalbazaar/vc verifies it with an independent loader, and so does a hand-made eddsa-rdfc-2022 check', async (t) => {

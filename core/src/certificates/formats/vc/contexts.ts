@@ -84,7 +84,10 @@ export function staticDocumentLoader(methods: readonly TrustedVerificationMethod
   }
   return async (url: string): Promise<RemoteDocument> => {
     const context = contexts.get(url);
-    if (context !== undefined) return { contextUrl: null, documentUrl: url, document: JSON.parse(context) };
+    // Tagged `static`: jsonld then caches the context, resolved and processed, for the whole process
+    // (its shared cache is keyed by the URL), instead of fetching and processing it again in every
+    // expansion, compaction and canonicalisation. The shipped files never change while it runs.
+    if (context !== undefined) return { contextUrl: null, documentUrl: url, document: JSON.parse(context), tag: 'static' };
     const document = documents.get(url);
     if (document) return { contextUrl: null, documentUrl: url, document: document() };
     throw new DocumentNotShippedError(url);

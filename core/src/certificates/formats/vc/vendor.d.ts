@@ -8,6 +8,8 @@ declare module 'jsonld' {
     contextUrl: string | null;
     documentUrl: string;
     document: unknown;
+    /** `static`: the document never changes, so jsonld keeps it resolved and processed across operations. */
+    tag?: 'static';
   }
   export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
   export interface JsonLdOptions {
