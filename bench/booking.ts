@@ -19,6 +19,7 @@ import { readSettings } from '@teeka/core/dist/src/kernel/config/settings.js';
 import { dropDatabase } from '@teeka/core/dist/src/kernel/db/database-server.js';
 import { EmbeddedPostgres } from '@teeka/core/dist/src/kernel/db/embedded-postgres.js';
 import { createLogger } from '@teeka/core/dist/src/kernel/log/logger.js';
+import { tunedCommand } from '@teeka/core/dist/src/kernel/runtime-tuning.js';
 import { Platform } from '@teeka/core/dist/src/kernel/platform.js';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import { addDays } from '@teeka/core/dist/src/vaccination/dose-schedule.js';
@@ -124,8 +125,13 @@ async function startServers(n: number, env: Record<string, string>, root: string
   const port = await freePort();
   // Logs go to /dev/null (no pipe for this process to drain); readiness comes over IPC.
   const devNull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [join(root, 'core/dist/src/main.js')], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TEEKA_WORKERS: String(n) },
+  // With an IPC channel main.js does not re-execute itself with its memory settings (execve would
+  // cut the channel), so the command it would run is given here, to measure what production runs.
+  const main = join(root, 'core/dist/src/main.js');
+  const baseEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TEEKA_WORKERS: String(n) };
+  const tuned = tunedCommand(process.execPath, [], [process.execPath, main], baseEnv);
+  const child = spawn(process.execPath, tuned ? tuned.args.slice(1) : [main], {
+    env: tuned?.env ?? baseEnv,
     stdio: ['ignore', devNull, 'inherit', 'ipc'],
   });
   closeSync(devNull);

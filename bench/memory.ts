@@ -5,7 +5,7 @@
  * (VmHWM) and RSS after the load. Target: peak < 400 MB. See bench/README.md. `npm run bench:memory`.
  */
 import 'reflect-metadata';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
@@ -17,6 +17,15 @@ const CLIENTS = numberFrom('BENCH_CLIENTS', 32);
 const SETTLE_SECONDS = numberFrom('BENCH_SETTLE_SECONDS', 5);
 const TARGET_MIB = 400;
 const MiB = 2 ** 20;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) the process has used, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  // The fields after the command name (which may hold spaces), from the third: utime and stime are the 14th and 15th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
 
 async function main(): Promise<void> {
   const codes = readdirSync(projectPaths().tenants)
@@ -51,7 +60,11 @@ async function main(): Promise<void> {
     );
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(server.memory().rss), 250);
+    // The server's CPU per answer tells whether a memory setting costs speed; on a shared machine
+    // it varies far less than answers per second do.
+    const cpuBefore = cpuMs(server.pid);
     const result = await load({ port: server.port, host: 'in.localhost', clients: CLIENTS, seconds: SECONDS, unit: 'requests', calls });
+    const cpuPerAnswer = (cpuMs(server.pid) - cpuBefore) / Math.max(1, result.ok);
     clearInterval(sampler);
     const underLoad = server.memory();
     await new Promise((done) => setTimeout(done, SETTLE_SECONDS * 1000));
@@ -59,7 +72,7 @@ async function main(): Promise<void> {
     const l = latency(result.latencies);
     const other = Object.entries(result.statuses).filter(([key]) => !key.startsWith('2'));
     say(
-      `load: ${result.ok} answers = ${rate(result).toFixed(0)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms${other.length ? `; not 2xx: ${JSON.stringify(Object.fromEntries(other))}` : ''}`,
+      `load: ${result.ok} answers = ${rate(result).toFixed(0)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms, server CPU ${cpuPerAnswer.toFixed(2)} ms per answer${other.length ? `; not 2xx: ${JSON.stringify(Object.fromEntries(other))}` : ''}`,
     );
     const peak = Math.max(underLoad.peak, ...samples);
     say(
@@ -74,6 +87,7 @@ async function main(): Promise<void> {
         rssAfterLoadMiB: round(after.rss / MiB),
         rps: round(rate(result)),
         p99Ms: l.p99,
+        serverCpuMsPerAnswer: round(cpuPerAnswer, 2),
       },
       ratio: round(peak / MiB / TARGET_MIB, 3),
       target: `peak < ${TARGET_MIB} MiB`,

@@ -137,7 +137,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   let inspector: string | undefined;
   child.stderr!.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
-    inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1];
+    // The last one: main.js may re-execute itself with its memory settings (same pid, a new inspector).
+    inspector = /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1] ?? inspector;
     errors.push(text);
     if (errors.length > 100) errors.shift();
   });

@@ -1,13 +1,21 @@
-import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
-import { readSettings } from './kernel/config/settings.js';
-import { ConfigError } from './kernel/errors.js';
-import { Platform } from './kernel/platform.js';
+import type { Platform } from './kernel/platform.js';
+import { tuneRuntime } from './kernel/runtime-tuning.js';
+
+// First, before the platform's modules load: this may replace the process with the same command
+// plus its memory settings (same pid; see runtime-tuning.ts). Hence the dynamic imports in main().
+tuneRuntime();
 
 const say = (line: string) => process.stdout.write(`teeka${cluster.isWorker ? ` [${cluster.worker!.id}]` : ''}: ${line}\n`);
 
 /** `npm start`: the platform with every tenant under tenants/, on PORT (default 3000). */
 async function main(): Promise<void> {
+  await import('reflect-metadata');
+  const [{ readSettings }, { ConfigError }, { Platform }] = await Promise.all([
+    import('./kernel/config/settings.js'),
+    import('./kernel/errors.js'),
+    import('./kernel/platform.js'),
+  ]);
   const settings = readSettings();
   say(`starting in ${settings.mode} mode`);
   let platform: Platform;

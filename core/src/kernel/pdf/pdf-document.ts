@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
+import type PDFDocumentClass from 'pdfkit';
 import QRCode from 'qrcode';
 import { TOKENS } from '../di/tokens.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -25,8 +26,19 @@ export interface PdfDocument {
   finish(): Promise<Buffer>;
 }
 
+/**
+ * pdfkit, loaded on the first PDF rather than at start: with fontkit, brotli and their Unicode
+ * tables it is ~7 MiB of heap and ~2 MiB of source, in every process, and many processes print
+ * no PDF for a long time. `require` (pdfkit ships CommonJS) keeps `newPdf` synchronous.
+ */
+let pdfkit: typeof PDFDocumentClass | undefined;
+function PDFDocument(): typeof PDFDocumentClass {
+  pdfkit ??= createRequire(import.meta.url)('pdfkit') as typeof PDFDocumentClass;
+  return pdfkit;
+}
+
 export function newPdf(options: { title: string; author: string; lang: string; margin: number }): PdfDocument {
-  const doc = new PDFDocument({
+  const doc = new (PDFDocument())({
     size: 'A4',
     margin: options.margin,
     info: { Title: options.title, Author: options.author },
