@@ -1,9 +1,18 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
 
 export type TenantOrm = MikroORM;
+
+/**
+ * The advisory lock key migrations are run under, in each tenant's database (any fixed bigint;
+ * this one spells "teekamig" in ASCII). Several app instances started together against the same
+ * database would otherwise each see a migration as pending and run it at once: one fails with
+ * "relation already exists" and that instance does not start.
+ */
+export const MIGRATION_LOCK_KEY = 0x7465656b616d6967n;
 
 /** Opens the ORM on one tenant's database and brings its schema up to date. */
 export async function openTenantOrm(clientUrl: string, options: { poolMax?: number } = {}): Promise<TenantOrm> {
@@ -18,6 +27,31 @@ export async function openTenantOrm(clientUrl: string, options: { poolMax?: numb
     allowGlobalContext: false,
     debug: false,
   });
-  await orm.migrator.up();
+  try {
+    await migrateUnderLock(clientUrl, () => orm.migrator.up());
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
   return orm;
+}
+
+/**
+ * Runs `migrate` while holding the database's migration lock, on a connection of its own: the
+ * migrator takes its connections from the ORM's pool, and a session-level lock must live on one
+ * connection for the whole run. An instance that waits finds the migrations done and runs none.
+ */
+async function migrateUnderLock(clientUrl: string, migrate: () => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: clientUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    try {
+      await migrate();
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    }
+  } finally {
+    await client.end();
+  }
 }
