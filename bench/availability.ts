@@ -15,6 +15,7 @@ import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
 import { benchProject, type Database, startBareServer, startDatabase, startServer } from './support/server.js';
@@ -74,7 +75,11 @@ function freePort(): Promise<number> {
  * `n` app processes as production runs them (`node core/dist/src/main.js`, TEEKA_WORKERS=n), on the
  * benchmark's tenant database (same prefix) and bench configuration. Logs are read and discarded.
  */
-async function startProcesses(n: number, database: Database, prefix: string): Promise<{ port: number; stop(): Promise<void> }> {
+async function startProcesses(
+  n: number,
+  database: Database,
+  prefix: string,
+): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const paths = benchProject();
   const child = spawn(process.execPath, [join(projectPaths().root, 'core', 'dist', 'src', 'main.js')], {
@@ -103,6 +108,7 @@ async function startProcesses(n: number, database: Database, prefix: string): Pr
   });
   return {
     port,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -139,12 +145,22 @@ async function main(): Promise<void> {
 
     await load({ ...base, calls, seconds: WARMUP_SECONDS });
     const countsBefore = await cacheCounts(server.port);
+    // CPU time per answer, not only answers per second: on a shared machine it says what an answer
+    // costs the server and PostgreSQL whatever else runs.
+    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
     await server.startProfile();
+    const cpuBefore = { server: cpuMs(server.pid), postgres: treeCpuMs(postmaster) };
     const platform = await load({ ...base, calls, seconds: SECONDS, keepBodies: true });
+    const serverCpuMsPerAnswer = (cpuMs(server.pid) - cpuBefore.server) / Math.max(1, platform.ok);
+    const postgresCpuMsPerAnswer = (treeCpuMs(postmaster) - cpuBefore.postgres) / Math.max(1, platform.ok);
     const memory = server.memory();
     const profile = await server.stopProfile();
     const countsAfter = await cacheCounts(server.port);
     const platformLatency = summary('platform', platform);
+    say(
+      `CPU per answer: server ${serverCpuMsPerAnswer.toFixed(3)} ms, PostgreSQL ${postgresCpuMsPerAnswer.toFixed(3)} ms` +
+        (database.description.includes('embedded') ? '' : ' (DATABASE_URL: PostgreSQL figures include other clients of that server)'),
+    );
     const modelled = platform.hits / Math.max(1, platform.hits + platform.misses);
     const entry = ratioOf(countsBefore, countsAfter, 'availability-entry');
     const bytes = ratioOf(countsBefore, countsAfter, 'availability-answer');
@@ -174,11 +190,13 @@ async function main(): Promise<void> {
     const ratio = rate(platform) / rate(baseline);
     say(`ratio platform / bare: ${ratio.toFixed(3)} (target >= ${TARGET}); server RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
     const failed = Object.keys(platform.statuses).some((key) => !key.startsWith('2'));
-    if (PROCESSES.length > 1) await scaleOut(database, server.prefix, calls, base);
+    if (PROCESSES.length > 1) await scaleOut(database, server.prefix, calls, base, postmaster);
     report({
       name: 'availability',
       figures: {
         rps: round(rate(platform)),
+        serverCpuMsPerAnswer: round(serverCpuMsPerAnswer, 3),
+        postgresCpuMsPerAnswer: round(postgresCpuMsPerAnswer, 3),
         p50Ms: platformLatency.p50,
         p99Ms: platformLatency.p99,
         cacheHitRatio: round(entry.ratio, 3),
@@ -211,17 +229,29 @@ async function main(): Promise<void> {
  * from elsewhere on the machine hits each alike. Each process has its own cache (so more misses
  * with more processes); PostgreSQL shares the machine's cores with them.
  */
-async function scaleOut(database: Database, prefix: string, calls: Call[], base: Omit<Parameters<typeof load>[0], 'calls' | 'seconds'>) {
-  const servers: { n: number; port: number; stop(): Promise<void> }[] = [];
+async function scaleOut(
+  database: Database,
+  prefix: string,
+  calls: Call[],
+  base: Omit<Parameters<typeof load>[0], 'calls' | 'seconds'>,
+  postmaster: number,
+) {
+  const servers: { n: number; port: number; pid: number; stop(): Promise<void> }[] = [];
   try {
     for (const n of PROCESSES) servers.push({ n, ...(await startProcesses(n, database, prefix)) });
     for (const { port } of servers) await load({ ...base, port, calls, seconds: WARMUP_SECONDS });
     say(`${PROCESSES.join(' vs ')} app processes: ${CLIENTS} clients for ${SECONDS} s each, in turns of 2 s…`);
-    const totals = new Map(servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: 0 }]));
+    const totals = new Map(
+      servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: 0, serverCpuMs: 0, postgresCpuMs: 0 }]),
+    );
     for (let done = 0; done < SECONDS; done += 2) {
-      for (const { n, port } of servers) {
+      for (const { n, port, pid } of servers) {
+        const cpuBefore = { server: treeCpuMs(pid), postgres: treeCpuMs(postmaster) };
         const run = await load({ ...base, port, calls, seconds: Math.min(2, SECONDS - done) });
         const total = totals.get(n)!;
+        // Every app process of the cluster (the primary and its workers).
+        total.serverCpuMs += treeCpuMs(pid) - cpuBefore.server;
+        total.postgresCpuMs += treeCpuMs(postmaster) - cpuBefore.postgres;
         total.ok += run.ok;
         total.ms += run.elapsedMs;
         total.latencies.push(...run.latencies);
@@ -234,10 +264,15 @@ async function scaleOut(database: Database, prefix: string, calls: Call[], base:
     for (const [n, total] of totals) {
       const rps = total.ok / (total.ms / 1000);
       const l = latency(total.latencies);
+      const serverCpu = total.serverCpuMs / Math.max(1, total.ok);
+      const postgresCpu = total.postgresCpuMs / Math.max(1, total.ok);
       say(
-        `${n} app process${n > 1 ? 'es' : ''}: ${total.ok} answers = ${rps.toFixed(0)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${total.failed} not 2xx`,
+        `${n} app process${n > 1 ? 'es' : ''}: ${total.ok} answers = ${rps.toFixed(0)}/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${total.failed} not 2xx` +
+          `; CPU per answer: app processes ${serverCpu.toFixed(3)} ms, PostgreSQL ${postgresCpu.toFixed(3)} ms`,
       );
       figures[`rps${n}Processes`] = round(rps);
+      figures[`serverCpuMsPerAnswer${n}Processes`] = round(serverCpu, 3);
+      figures[`postgresCpuMsPerAnswer${n}Processes`] = round(postgresCpu, 3);
       figures[`p99Ms${n}Processes`] = l.p99;
       figures[`failed${n}Processes`] = total.failed;
     }

@@ -3,6 +3,8 @@
  * time per package (`node_modules/<name>`) or platform area (`core/dist/src/<area>`), top first.
  */
 
+import { writeFileSync } from 'node:fs';
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
@@ -54,8 +56,14 @@ export function summariseProfile(profile: CpuProfile, count = 10): string[] {
   ];
 }
 
-/** A CPU profiler attached to a process's inspector (`--inspect`), over its WebSocket. */
-export async function attachProfiler(url: string): Promise<{ start(): Promise<void>; stop(): Promise<string[]>; close(): void }> {
+/**
+ * A CPU profiler attached to a process's inspector (`--inspect`), over its WebSocket. With `file`, the
+ * whole profile is written there too (a `.cpuprofile`: Chrome DevTools, or self time by function).
+ */
+export async function attachProfiler(
+  url: string,
+  file?: string,
+): Promise<{ start(): Promise<void>; stop(): Promise<string[]>; close(): void }> {
   const socket = new WebSocket(url);
   await new Promise((resolve, reject) => {
     socket.addEventListener('open', resolve, { once: true });
@@ -79,7 +87,11 @@ export async function attachProfiler(url: string): Promise<{ start(): Promise<vo
     start: async () => {
       await post('Profiler.start');
     },
-    stop: async () => summariseProfile(((await post('Profiler.stop')) as { profile: CpuProfile }).profile),
+    stop: async () => {
+      const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
+      if (file) writeFileSync(file, JSON.stringify(profile));
+      return summariseProfile(profile);
+    },
     close: () => socket.close(),
   };
 }

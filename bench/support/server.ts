@@ -167,7 +167,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     },
     async startProfile() {
       if (!inspector) return;
-      profiler = await attachProfiler(inspector);
+      // BENCH_SERVER_PROFILE=<file>.cpuprofile: the whole profile is kept in that file as well.
+      const file = process.env.BENCH_SERVER_PROFILE?.endsWith('.cpuprofile') ? process.env.BENCH_SERVER_PROFILE : undefined;
+      profiler = await attachProfiler(inspector, file);
       await profiler.start();
     },
     async stopProfile() {
