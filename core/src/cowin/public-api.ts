@@ -97,7 +97,7 @@ async function publicLimit(ctx: AppContext, next: Next): Promise<void> {
   const tenant = container.resolve<TenantConfig>(TOKENS.TenantConfig);
   await container
     .resolve<RateLimiter>(TOKENS.RateLimiter)
-    .hit(`cowin-public:ip:${ctx.ip}`, tenant.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
+    .hitLeased(`cowin-public:ip:${ctx.ip}`, tenant.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
   // Public data anyone may read from a browser page (slot finders were web pages too).
   ctx.set('Access-Control-Allow-Origin', '*');
   await next();
