@@ -42,10 +42,22 @@ export function evenSplit(total: number, count: number): number[] {
   return Array.from({ length: count }, (_, index) => base + (index < total % count ? 1 : 0));
 }
 
-/** Today's date (YYYY-MM-DD) in a time zone. */
-export function todayIn(timeZone: string, now = new Date()): string {
-  return dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+/**
+ * Today's date (YYYY-MM-DD) in a time zone. Every availability search asks it, so the day is kept
+ * per zone for the current minute: days change on whole minutes in every zone in use.
+ */
+export function todayIn(timeZone: string, now?: Date): string {
+  if (now) return dayIn(timeZone, now);
+  const minute = Math.floor(Date.now() / 60_000);
+  const known = todayByZone.get(timeZone);
+  if (known?.minute === minute) return known.day;
+  const day = dayIn(timeZone, new Date(minute * 60_000));
+  todayByZone.set(timeZone, { minute, day });
+  return day;
 }
+const todayByZone = new Map<string, { minute: number; day: string }>();
+const dayIn = (timeZone: string, at: Date) =>
+  dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 
 /** A real calendar date written YYYY-MM-DD (not 2026-02-30). */
 export function isIsoDate(text: string): boolean {
