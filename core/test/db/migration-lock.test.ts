@@ -27,7 +27,9 @@ test('instances that start together on a new database migrate it once, and every
         rows.every((row) => row.runs === 1),
         'each exactly once',
       );
-      const locks = await client.query("select count(*)::int as n from pg_locks where locktype = 'advisory'");
+      const locks = await client.query(
+        "select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database()",
+      );
       t.is(locks.rows[0].n, 0, 'the lock is released');
     } finally {
       await client.end();
