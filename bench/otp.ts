@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PLUGIN_APPEND_SQL } from '@teeka/core/dist/src/kernel/plugins/plugin-context.js';
-import { SMS_OUTCOME_SQL, SMS_RECORD_SQL } from '@teeka/core/dist/src/messaging/sms-dispatcher.js';
+import { SMS_OUTCOME_SQL } from '@teeka/core/dist/src/messaging/sms-dispatcher.js';
 import { OTP_CONFIRM_SQL, OTP_GENERATE_SQL } from '@teeka/core/dist/src/registration/otp-service.js';
 import pg from 'pg';
 import { parse } from 'yaml';
@@ -29,8 +29,8 @@ const LIMITS = parse(readFileSync(OVERLAY_FILE, 'utf8')).limits.rateLimits as { 
 
 /**
  * The statements of one sign-in, taken from the platform's own exports so the baseline runs what the
- * server runs: OTP_GENERATE_SQL (both rate limits, the cooldown hold and the challenge, one
- * statement), the SMS record (SMS_RECORD_SQL), the outbox row the development gateway appends (PLUGIN_APPEND_SQL), the
+ * server runs: OTP_GENERATE_SQL (both rate limits, the cooldown hold, the challenge and its SMS's
+ * `queued` record, one statement), the outbox row the development gateway appends (PLUGIN_APPEND_SQL), the
  * SMS outcome (SMS_OUTCOME_SQL), then OTP_CONFIRM_SQL (the attempt, the confirmation, the account and
  * the session row, one statement). Each statement stands alone (autocommit), as in the server. The
  * parameters become SQL expressions of one pgbench variable, so the same number, challenge id and
@@ -60,8 +60,9 @@ const SCRIPT = [
     codeHash,
     '180',
     '5',
+    smsId,
+    `'+91******' || right(:n::text, 4)`,
   ]),
-  bind(SMS_RECORD_SQL, [smsId, `'otp'`, phoneHash, `'+91******' || right(:n::text, 4)`]),
   bind(PLUGIN_APPEND_SQL, [
     'gen_random_uuid()',
     `'dev-outbox'`,

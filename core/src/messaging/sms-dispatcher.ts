@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SendResult } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { runPrepared } from '../kernel/db/prepared.js';
+import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { countSms } from '../kernel/metrics/metrics.js';
@@ -18,6 +18,11 @@ export interface Outgoing {
   /** Why it is sent (`otp`, `test`, `reminder`...), for staff looking at failures. */
   purpose: string;
   reference?: string;
+  /**
+   * The id of this message's `queued` record when the caller has already written it in its own
+   * statement (the OTP request writes it with the challenge, to spare a round trip and a commit).
+   */
+  recordId?: string;
 }
 
 export interface Dispatched {
@@ -37,14 +42,15 @@ class GatewayTimeout extends Error {}
 /**
  * The record of a message (sms_message), written as two single statements (before the first try,
  * and the outcome) rather than through the ORM, whose flushes each add begin and commit round trips:
- * an OTP sends one SMS inside the citizen's request.
+ * an OTP sends one SMS inside the citizen's request. Both commit relaxed (RELAXED_COMMIT): a record
+ * lost in a database crash is a message staff cannot look up, not a message lost.
  */
 export const SMS_RECORD_SQL = `insert into sms_message
   (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
-values ($1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now())`;
+select $1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now() where ${RELAXED_COMMIT}`;
 export const SMS_OUTCOME_SQL = `update sms_message
   set state = $2::varchar, gateway = $3::varchar, gateway_message_id = $4::varchar, attempts = $5::int, last_error = $6::varchar, updated_at = now()
-where id = $1::uuid`;
+where id = $1::uuid and ${RELAXED_COMMIT}`;
 
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -72,13 +78,15 @@ export class SmsDispatcher {
 
   async send(message: Outgoing): Promise<Dispatched> {
     const { attemptsPerGateway, backoffMs, deadlineMs, attemptTimeoutMs = 5000 } = this.tenant.limits.sms;
-    const id = randomUUID();
-    await runPrepared(this.em, 'teeka-sms-record', SMS_RECORD_SQL, [
-      id,
-      message.purpose,
-      this.crypto.keyedHash('phone', message.to),
-      maskNumber(message.to),
-    ]);
+    const id = message.recordId ?? randomUUID();
+    if (!message.recordId) {
+      await runPrepared(this.em, 'teeka-sms-record', SMS_RECORD_SQL, [
+        id,
+        message.purpose,
+        this.crypto.keyedHash('phone', message.to),
+        maskNumber(message.to),
+      ]);
+    }
     const record: { attempts: number; gateway: string | null; lastError: string | null } = { attempts: 0, gateway: null, lastError: null };
     const outcome = (state: SmsState, gatewayMessageId: string | null) =>
       runPrepared(this.em, 'teeka-sms-outcome', SMS_OUTCOME_SQL, [

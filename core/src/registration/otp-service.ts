@@ -3,13 +3,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { RequestOrigin } from '../kernel/audit/audit-log.js';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { runPrepared } from '../kernel/db/prepared.js';
+import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { RateLimitedError } from '../kernel/rate-limit/rate-limiter.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
-import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
+import { maskNumber, SmsDispatcher } from '../messaging/sms-dispatcher.js';
 import { OtpAttemptsExceededError, OtpExpiredError, OtpInvalidError, SmsUnavailableError } from './errors.js';
 import { parseMobileNumber } from './phone-numbers.js';
 import { type IssuedToken, SessionService } from './session-service.js';
@@ -32,7 +32,12 @@ const HOUR = 3600;
  *    challenge is confirmed, used up or expired is free at once. A cooldown of 0 holds nothing
  *    (`hold_until` null), so no request can be refused by another's transaction clock.
  * 3. `challenge`: written only when this request took the hold, which needs both limits met.
+ * 4. `sms`: with the challenge, the `queued` record of the SMS that carries its code ($13 its id,
+ *    $14 the masked number; SmsDispatcher then writes only the outcome), so asking for a code is
+ *    one statement and one commit before the gateway, not two.
  * Every row and condition of the former lock / check / insert transaction, without its five round trips.
+ * It commits relaxed (RELAXED_COMMIT): a database crash may forget the last few hundred ms of
+ * challenges and counts, and whoever asked then asks again.
  */
 export const OTP_GENERATE_SQL = `with ip as (
   insert into rate_limit as r (key, window_start, hits) values ($1::varchar, now(), 1)
@@ -64,10 +69,15 @@ export const OTP_GENERATE_SQL = `with ip as (
   insert into otp_challenge (id, phone_hash, phone_enc, code_hash, created_at, expires_at, attempts, max_attempts)
   select $7::uuid, $8::char(64), $9::bytea, $10::char(64), now(), now() + make_interval(secs => $11::float8), 0, $12::int
     from phone where phone.holder
+), sms as (
+  insert into sms_message (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
+  select $13::uuid, 'otp', $8::varchar, $14::varchar, 'queued', null, null, 0, null, now(), now()
+    from phone where phone.holder
 )
 select ip.hits as ip_hits, ip.retry_after as ip_retry_after,
        phone.hits as phone_hits, phone.retry_after as phone_retry_after, phone.holder, phone.wait
-  from ip left join phone on true`;
+  from ip left join phone on true
+ where ${RELAXED_COMMIT}`;
 
 /**
  * Checking a code and signing in, in one statement. Parameters: $1 the challenge id, $2 the keyed
@@ -78,6 +88,12 @@ select ip.hits as ip_hits, ip.retry_after as ip_retry_after,
  * confirmation finds or creates the account (its number copied from the challenge: the same hash
  * and ciphertext) and writes the session row. Comparing the hashes in SQL is not constant-time;
  * they are keyed hashes of the code, and five attempts tell nothing usable about the stored one.
+ * It commits relaxed (RELAXED_COMMIT): a database crash may forget a sign-in of its last few hundred
+ * ms, attempt, account and session together (one transaction), and the token of a forgotten session
+ * is refused as ended, so the citizen signs in again. Whatever they did next that lasts (a booking)
+ * commits durably and flushes the sign-in with it, so nothing durable points at a lost account. A
+ * lost attempt count gives back at most the attempts of that window, and only to someone who can
+ * crash the database.
  */
 export const OTP_CONFIRM_SQL = `with attempt as (
   update otp_challenge c set attempts = c.attempts + 1,
@@ -96,7 +112,8 @@ export const OTP_CONFIRM_SQL = `with attempt as (
 )
 select attempt.attempts, attempt.max_attempts, attempt.expired, attempt.matched, attempt.confirmed,
        signed_in.id as account_id, signed_in.inserted
-  from attempt left join signed_in on true`;
+  from attempt left join signed_in on true
+ where ${RELAXED_COMMIT}`;
 
 /**
  * The OTP SMS of each tenant, language and lifetime, translated once with a slot where the code
@@ -136,6 +153,7 @@ export class OtpService {
     const phoneHash = this.crypto.keyedHash('phone', phone);
     const { otp, rateLimits } = this.tenant.limits;
     const txnId = randomUUID();
+    const smsId = randomUUID();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
 
     const {
@@ -160,6 +178,8 @@ export class OtpService {
       this.codeHash(txnId, sha256Hex(code)),
       otp.ttlSeconds,
       otp.maxAttempts,
+      smsId,
+      maskNumber(phone),
     ]);
     // The same answers, in the same order, as counting the IP, then the number, then the cooldown.
     if (row.ip_hits > rateLimits.otpPerIpPerHour) throw new RateLimitedError(Math.max(1, row.ip_retry_after));
@@ -168,7 +188,7 @@ export class OtpService {
 
     this.log.debug({ txnId, ttlSeconds: otp.ttlSeconds }, 'otp challenge created');
     const text = this.smsText(code, Math.round(otp.ttlSeconds / 60));
-    const result = await this.sms.send({ to: phone, text, purpose: 'otp', reference: txnId });
+    const result = await this.sms.send({ to: phone, text, purpose: 'otp', reference: txnId, recordId: smsId });
     if (result.state !== 'sent') {
       // The person never got this code: it must not hold them in a cooldown.
       await runPrepared(this.em, 'teeka-otp-abandon', OTP_ABANDON_SQL, [txnId]);

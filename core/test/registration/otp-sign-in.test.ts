@@ -69,6 +69,24 @@ test.serial('asking again while a code is outstanding is refused with Retry-Afte
   t.is((await otpRequest('ae.localhost', '0501234567')).status, 200, 'no cooldown after a confirmed sign-in');
 });
 
+test.serial(
+  'each code sent has one SMS record, with the number masked and hashed as its challenge; a refused request has none',
+  async (t) => {
+    const count = async () =>
+      (await sql<{ n: number }>('in', `select count(*)::int as n from sms_message where to_masked = '+91******1122'`))[0].n;
+    t.is((await otpRequest('in.localhost', '9811001122')).status, 200);
+    t.is((await otpRequest('in.localhost', '9811001122')).status, 429, 'cool-down');
+    t.is(await count(), 1);
+    const [record] = await sql<{ purpose: string; state: string; attempts: number; gateway: string; same_hash: boolean }>(
+      'in',
+      `select m.purpose, m.state, m.attempts, m.gateway,
+            m.to_hash = (select phone_hash from otp_challenge order by created_at desc limit 1) as same_hash
+       from sms_message m where m.to_masked = '+91******1122'`,
+    );
+    t.like(record, { purpose: 'otp', state: 'sent', attempts: 1, gateway: 'dev-outbox', same_hash: true });
+  },
+);
+
 test.serial('wrong codes count down the attempts; after the limit even the right code is refused', async (t) => {
   const generated = await otpRequest('in.localhost', '9123456789');
   const txnId = generated.json().txnId;
