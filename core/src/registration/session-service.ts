@@ -1,6 +1,6 @@
-import { randomUUID, webcrypto } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomUUID, webcrypto } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { runPrepared } from '../kernel/db/prepared.js';
@@ -43,6 +43,24 @@ function signingKey(crypto: TenantCrypto): Promise<webcrypto.CryptoKey> {
   return key;
 }
 
+/**
+ * The same key for signing with node:crypto's HMAC, made once per tenant. jose signs through
+ * WebCrypto, whose every HMAC is an asynchronous crypto job: under the OTP benchmark that job was
+ * 7 % of the server's time (measured alone: ~30 µs of CPU a token against ~4 µs here).
+ */
+const hmacKeys = new WeakMap<TenantCrypto, KeyObject>();
+function hmacKey(crypto: TenantCrypto): KeyObject {
+  let key = hmacKeys.get(crypto);
+  if (!key) {
+    key = createSecretKey(crypto.tokenKey);
+    hmacKeys.set(crypto, key);
+  }
+  return key;
+}
+
+/** `{"alg":"HS256"}`, base64url: the protected header of every token, as jose writes it. */
+const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
 /** The session row, for the one statement of `issue` (OTP sign-in writes it inside its own statement). */
 const INSERT_SESSION = `insert into auth_session (id, subject_type, subject_id, expires_at, created_at)
 values ($1::uuid, $2::varchar, $3::uuid, $4::timestamptz, now())`;
@@ -83,15 +101,20 @@ export class SessionService {
 
   /** The token of a session whose row has been written (by `issue`, or by the caller's own statement). */
   async sign(subjectType: SubjectType, subjectId: string, { sessionId, issuedAt, expiresAt }: PlannedSession): Promise<IssuedToken> {
-    const token = await new SignJWT({ typ: subjectType })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(subjectId)
-      .setJti(sessionId)
-      .setIssuer(`teeka:${this.tenant.code}`)
-      .setAudience(`teeka:${this.tenant.code}`)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(await signingKey(this.crypto));
+    // A compact JWS (RFC 7515) is header.payload.signature in base64url, the signature an HMAC of
+    // the first two: signed here with node:crypto, byte for byte the token jose's SignJWT makes
+    // (same header, claims in the same order; a test compares them). Verifying stays with jose.
+    const claims = {
+      typ: subjectType,
+      sub: subjectId,
+      jti: sessionId,
+      iss: `teeka:${this.tenant.code}`,
+      aud: `teeka:${this.tenant.code}`,
+      iat: issuedAt,
+      exp: Math.floor(expiresAt.getTime() / 1000),
+    };
+    const signed = `${HS256_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const token = `${signed}.${createHmac('sha256', hmacKey(this.crypto)).update(signed).digest('base64url')}`;
     return { token, expiresAt, sessionId };
   }
 
