@@ -5,6 +5,7 @@ import type { SendResult } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
+import { addToBatch, queryPrepared, WriteBatch } from '../kernel/db/write-batch.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { countSms } from '../kernel/metrics/metrics.js';
@@ -48,9 +49,33 @@ class GatewayTimeout extends Error {}
 export const SMS_RECORD_SQL = `insert into sms_message
   (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
 select $1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now() where ${RELAXED_COMMIT}`;
-export const SMS_OUTCOME_SQL = `update sms_message
-  set state = $2::varchar, gateway = $3::varchar, gateway_message_id = $4::varchar, attempts = $5::int, last_error = $6::varchar, updated_at = now()
-where id = $1::uuid and ${RELAXED_COMMIT}`;
+export const SMS_OUTCOME_SQL = `update sms_message m
+  set state = o.state, gateway = o.gateway, gateway_message_id = o.gateway_message_id, attempts = o.attempts, last_error = o.last_error, updated_at = now()
+  from unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int[], $6::varchar[])
+    as o (id, state, gateway, gateway_message_id, attempts, last_error)
+where m.id = o.id and ${RELAXED_COMMIT}`;
+
+/** One message's outcome, for SMS_OUTCOME_SQL (one array element per message). */
+type Outcome = [
+  id: string,
+  state: SmsState,
+  gateway: string | null,
+  gatewayMessageId: string | null,
+  attempts: number,
+  lastError: string | null,
+];
+
+/** Outcomes of concurrent sends to one tenant go in one statement (WriteBatch): one message, one row. */
+const outcomes = () =>
+  new WriteBatch<Outcome, void>(async (pool, rows) => {
+    await queryPrepared(
+      pool,
+      'teeka-sms-outcome',
+      SMS_OUTCOME_SQL,
+      [0, 1, 2, 3, 4, 5].map((field) => rows.map((row) => row[field])),
+    );
+    return rows.map(() => undefined);
+  });
 
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -89,7 +114,7 @@ export class SmsDispatcher {
     }
     const record: { attempts: number; gateway: string | null; lastError: string | null } = { attempts: 0, gateway: null, lastError: null };
     const outcome = (state: SmsState, gatewayMessageId: string | null) =>
-      runPrepared(this.em, 'teeka-sms-outcome', SMS_OUTCOME_SQL, [
+      addToBatch<Outcome, void>(this.em, 'sms-outcome', outcomes, [
         id,
         state,
         record.gateway,
