@@ -113,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const paths = benchProject();
   const prefix = `teekabench_${randomBytes(4).toString('hex')}_`;
   const profiling = process.env.BENCH_SERVER_PROFILE ? ['--inspect=127.0.0.1:0'] : [];
+  // e.g. `--perf-basic-prof` (names JIT frames for Linux perf, which counts CPU time, not wall time).
+  profiling.push(...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const child: ChildProcess = spawn(
     NODE,
     [...profiling, ...(options.nodeArgs ?? []), join(projectPaths().root, 'core', 'dist', 'src', 'main.js')],
