@@ -2,9 +2,9 @@ import { type DoseEvent, type DoseEventContext, doseEventHooks } from '../vaccin
 import { certificateIssueJob } from './jobs.js';
 
 /**
- * Follows dose records: each event queues the certificate job, keyed by the record and the event
- * (a correction also by its time, since one dose may be corrected twice), so a retried request
- * queues it once and the work survives a restart.
+ * Follows dose records: each event queues the certificate job in the dose's own transaction, keyed
+ * by the record and the event (a correction also by its time, since one dose may be corrected
+ * twice), so the job exists exactly when the dose change commits and a retried request queues it once.
  */
 export async function queueCertificate(event: DoseEvent, { jobs, em }: DoseEventContext): Promise<void> {
   let at: string | undefined;
@@ -15,7 +15,7 @@ export async function queueCertificate(event: DoseEvent, { jobs, em }: DoseEvent
     at = row?.at;
   }
   const data = { ...event, ...(at ? { at } : {}) };
-  await jobs.send(certificateIssueJob, data, { key: `${event.doseRecordId}:${event.kind}${at ? `:${at}` : ''}` });
+  await jobs.send(certificateIssueJob, data, { key: `${event.doseRecordId}:${event.kind}${at ? `:${at}` : ''}`, em });
 }
 
 if (!doseEventHooks.includes(queueCertificate)) doseEventHooks.push(queueCertificate);

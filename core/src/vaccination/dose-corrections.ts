@@ -121,8 +121,8 @@ export class DoseCorrections {
         'run',
       );
       await this.keep(em, actor, dose, 'correction', input.reason, previous, changes);
+      await this.emit(em, 'corrected', before);
     });
-    await this.emit('corrected', before);
     return doseView(this.em, doseId);
   }
 
@@ -146,8 +146,8 @@ export class DoseCorrections {
       }
       await em.execute(`update dose_record set state = 'voided', updated_at = now() where id = ?`, [dose.id], 'run');
       await this.keep(em, actor, dose, 'void', reason, current(dose), { state: 'voided' });
+      await this.emit(em, 'voided', before);
     });
-    await this.emit('voided', before);
     return doseView(this.em, doseId);
   }
 
@@ -200,11 +200,9 @@ export class DoseCorrections {
     });
   }
 
-  private async emit(kind: 'corrected' | 'voided', dose: LockedDose): Promise<void> {
-    await emitDoseEvent(
-      { kind, doseRecordId: dose.id, beneficiaryId: dose.beneficiary_id },
-      { jobs: this.jobs, em: this.em, log: this.log },
-    );
+  /** In the change's transaction: its certificate job exists exactly when the change commits. */
+  private async emit(em: EntityManager, kind: 'corrected' | 'voided', dose: LockedDose): Promise<void> {
+    await emitDoseEvent({ kind, doseRecordId: dose.id, beneficiaryId: dose.beneficiary_id }, { jobs: this.jobs, em, log: this.log });
   }
 }
 

@@ -9,7 +9,7 @@ export interface DoseEvent {
   beneficiaryId: string;
 }
 
-/** What a hook may use: the tenant's job queue (for durable work) and the request's EntityManager. */
+/** What a hook may use: the tenant's job queue (for durable work) and the EntityManager in the dose's transaction. */
 export interface DoseEventContext {
   jobs: JobQueue;
   em: EntityManager;
@@ -20,18 +20,15 @@ export type DoseEventHook = (event: DoseEvent, context: DoseEventContext) => Pro
 
 /**
  * Modules that follow dose records register here (certificates: issue, reissue or revoke a
- * certificate; it should queue a job keyed by the record id and the event, so the work survives a
- * restart and a retried request queues it once). Hooks run after the dose's transaction has
- * committed; one that fails is logged and never undoes the dose. Code, the same for every tenant.
+ * certificate). Hooks run inside the dose's transaction, last, and should only queue a job there
+ * (`jobs.send(…, { em })`, keyed by the record id and the event): the job then exists exactly when
+ * the dose does, so a crash after the commit loses no certificate, and a retried request queues it
+ * once. A hook that fails fails the dose (it rolls back), so a dose is never stored without its
+ * work. Code, the same for every tenant.
  */
 export const doseEventHooks: DoseEventHook[] = [];
 
+/** Call it inside the transaction that records, corrects or voids the dose, with its EntityManager. */
 export async function emitDoseEvent(event: DoseEvent, context: DoseEventContext): Promise<void> {
-  for (const hook of doseEventHooks) {
-    try {
-      await hook(event, context);
-    } catch (error) {
-      context.log.error({ err: error, doseRecordId: event.doseRecordId, kind: event.kind }, 'dose event hook failed');
-    }
-  }
+  for (const hook of doseEventHooks) await hook(event, context);
 }

@@ -88,13 +88,13 @@ const FACTS = `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-M
 /**
  * Records a dose given at a session. Everything that only reads comes first, outside the
  * transaction (the session, the person, the check-in, eligibility, the batch and the stock location
- * its doses come from). The transaction is then three statements and the commit: the dose record
+ * its doses come from). The transaction is then four statements and the commit: the dose record
  * with the appointment completed or a walk-in place taken (one statement; the record is inserted
  * first, so a concurrent duplicate waits on its unique indexes and then fails without touching
- * stock), the audit entry, and last the stock taken (StockService.take), so the balance row that
- * every dose at the centre updates is locked only from that statement to the commit. After the
- * commit: the next-dose notice and the dose events (certificates). An Idempotency-Key makes a
- * double submit answer the first record.
+ * stock), the audit entry, the dose event's jobs (the certificate job, stored in the same
+ * transaction), and last the stock taken (StockService.take), so the balance row that every dose
+ * at the centre updates is locked only from that statement to the commit. After the commit: the
+ * next-dose notice. An Idempotency-Key makes a double submit answer the first record.
  */
 @injectable()
 export class DoseRecording {
@@ -255,6 +255,9 @@ export class DoseRecording {
           details: { sessionId: session.id, appointmentId: appointment?.id ?? null, batchId: input.batchId },
         });
         await em.flush();
+        // The dose's follow-up work (its certificate job), stored in this transaction: it exists
+        // exactly when the dose does. Before the stock, which must stay last.
+        await emitDoseEvent({ kind: 'recorded', doseRecordId: id, beneficiaryId: beneficiary.id }, { jobs: this.jobs, em, log: this.log });
         // Last before the commit: the stock balance row every dose here updates is locked from this
         // statement to the commit, and nothing else runs in between.
         await this.stock.take(em, source, administration);
@@ -270,7 +273,7 @@ export class DoseRecording {
       if (first) throw new DoseAlreadyRecordedError(first.id);
       throw error;
     }
-    await this.afterCommit(beneficiary.id, id, [
+    await this.afterCommit(beneficiary.id, [
       ...history,
       { vaccine: session.vaccine, doseNumber: fits.dose, givenOn: String(session.date) },
     ]);
@@ -305,13 +308,12 @@ export class DoseRecording {
     return doseView(this.em, earlier.id);
   }
 
-  /** The dose is stored: what follows is logged when it fails (ids only), and never undoes it. */
-  private async afterCommit(beneficiaryId: string, doseRecordId: string, history: GivenDose[]): Promise<void> {
+  /** The dose is stored: the next-dose notice is logged when it fails (ids only), and never undoes it. */
+  private async afterCommit(beneficiaryId: string, history: GivenDose[]): Promise<void> {
     try {
       await this.notices.doseRecorded(beneficiaryId, history);
     } catch (error) {
-      this.log.error({ err: error, doseRecordId }, 'next-dose notice not queued');
+      this.log.error({ err: error, beneficiaryId }, 'next-dose notice not queued');
     }
-    await emitDoseEvent({ kind: 'recorded', doseRecordId, beneficiaryId }, { jobs: this.jobs, em: this.em, log: this.log });
   }
 }

@@ -3,6 +3,7 @@ import test from 'ava';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { isCertificateId } from '../../src/certificates/certificate-id.js';
+import { type DoseEventHook, doseEventHooks } from '../../src/vaccination/dose-events.js';
 import { type Headers, HOST, sql, staffSignIn, staffWith } from '../inventory/stock-helpers.js';
 import { bearer } from '../support/citizen.js';
 import { eventually } from '../support/eventually.js';
@@ -107,6 +108,38 @@ test('dose 1 gives a provisional certificate in every format, downloadable with 
   });
   t.true(sms.text.includes(`/certificates/${encodeURIComponent(issued.certificateId)}`), sms.text);
   t.true(sms.text.includes('provisional'));
+});
+
+test('the certificate job is stored in the dose’s transaction: it exists exactly when the dose does', async (t) => {
+  // Stored by the dose's own transaction: pg-boss stamps created_on with now(), the transaction's start.
+  const citizen = await newCitizen(app);
+  const dose = await giveDose(app, desk, admin, citizen, batch);
+  const [job] = await sql(
+    app,
+    `select j.created_on = d.recorded_at as same_transaction from dose_record d
+     join pgboss.job j on j.name = 'certificates.issue' and j.data->>'doseRecordId' = d.id::text where d.id = $1`,
+    [dose.id],
+  );
+  t.true(job?.same_transaction, 'the job row was written in the dose’s transaction');
+
+  // The transaction fails after the job was queued (a later hook throws): neither the dose nor its job is kept.
+  const unlucky = await newCitizen(app);
+  const failing: DoseEventHook = async (event) => {
+    if (event.beneficiaryId === unlucky.beneficiaries[0].id) throw new Error('test: the dose transaction fails after its job was queued');
+  };
+  doseEventHooks.push(failing);
+  try {
+    await t.throwsAsync(giveDose(app, desk, admin, unlucky, batch), { message: /^dose: 500/ });
+  } finally {
+    doseEventHooks.splice(doseEventHooks.indexOf(failing), 1);
+  }
+  const [left] = await sql(
+    app,
+    `select (select count(*)::int from dose_record where beneficiary_id = $1) as doses,
+       (select count(*)::int from pgboss.job where name = 'certificates.issue' and data->>'beneficiaryId' = $1::text) as jobs`,
+    [unlucky.beneficiaries[0].id],
+  );
+  t.deepEqual(left, { doses: 0, jobs: 0 });
 });
 
 test('QR codes are drawn with the format’s own segments, and read back to the payload', async (t) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type Job, type JobResult, PgBoss } from 'pg-boss';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type Db, type Job, type JobResult, PgBoss } from 'pg-boss';
 import { TOKENS } from '../di/tokens.js';
 import type { Logger } from '../log/logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
@@ -30,6 +31,31 @@ export interface SendOptions {
   key?: string;
   /** Not before this moment; at once when absent or past. */
   startAfter?: Date;
+  /**
+   * The transaction to store the job in (an EntityManager inside `em.begin()`/`inTransaction`):
+   * the job exists exactly when that transaction commits, so work a change makes necessary is
+   * neither lost by a crash after the commit nor done for a change that rolled back.
+   */
+  em?: EntityManager;
+}
+
+/**
+ * pg-boss's statements run through an EntityManager, so in its open transaction. pg-boss writes
+ * `$1`…`$n`; MikroORM's `execute` takes `?` placeholders (and binds each value once, in order).
+ */
+export function jobDatabase(em: EntityManager): Db {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      // A `?` of pg-boss's own (a jsonb operator) would be taken for a placeholder: refuse it loudly.
+      if (text.includes('?')) throw new Error('a pg-boss statement holds "?": it cannot run through MikroORM execute');
+      const params: unknown[] = [];
+      const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
+        params.push(values[Number(n) - 1]);
+        return '?';
+      });
+      return { rows: await em.execute<unknown[]>(sql, params) };
+    },
+  };
 }
 
 /** A stable job id from a job name and key, so that sending twice stores one job. */
@@ -117,7 +143,8 @@ export class JobQueue {
 
   /**
    * Stores a job to run (after `startAfter`). Answers its id, or null when a job with the same key
-   * was sent before. Call it after the transaction that made the job necessary has committed.
+   * was sent before. With `em`, the job is stored in that transaction; without, at once (call it
+   * after the transaction that made the job necessary has committed).
    */
   async send<T extends object>(definition: JobDefinition<T>, data: T, options: SendOptions = {}): Promise<string | null> {
     if (this.definitions.get(definition.name) !== (definition as JobDefinition)) {
@@ -126,6 +153,7 @@ export class JobQueue {
     return this.boss.send(definition.name, data, {
       ...(options.key ? { id: jobId(definition.name, options.key) } : {}),
       ...(options.startAfter && options.startAfter.getTime() > Date.now() ? { startAfter: options.startAfter } : {}),
+      ...(options.em ? { db: jobDatabase(options.em) } : {}),
     });
   }
 
