@@ -7,9 +7,9 @@ import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { RevocationReason } from './certificate.entity.js';
 import { newCertificateId } from './certificate-id.js';
 import { formatOf } from './formats/index.js';
-import { SigningKeyStore } from './keys/key-store.js';
-import type { CertificateRecord, FormatId, Issued } from './record.js';
-import { buildRecord, readPersonDoses } from './record-builder.js';
+import { activeKeysJson, type SealedKeyJson, SigningKeyStore } from './keys/key-store.js';
+import type { CertificateRecord, FormatId, Issued, SigningKey } from './record.js';
+import { buildRecord, type DoseRow, PERSON_COLUMNS, PERSON_DOSES_JSON, type PersonRow, personDoses } from './record-builder.js';
 
 const NONE = '00000000-0000-0000-0000-000000000000';
 
@@ -25,6 +25,20 @@ export interface IssueCause {
    * the person's details, those listing the dose after the dose is corrected or voided.
    */
   revoke?: { reason: RevocationReason; doseRecordId?: string };
+  /**
+   * Issue nothing when a later dose of the person was recorded meanwhile (its own certificate lists
+   * `doseRecordId`) or `doseRecordId` was voided: for the job after a dose is recorded.
+   */
+  onlyIfLatest?: boolean;
+}
+
+/** What one query reads for a certificate besides the person (see `issue`). */
+interface IssueFacts {
+  doses: DoseRow[];
+  done: { id: string; certificate_id: string; kind: CertificateRecord['kind']; version: number } | null;
+  version: number;
+  covered: boolean;
+  keys: SealedKeyJson[];
 }
 
 export interface IssuedCertificate {
@@ -55,17 +69,43 @@ export class CertificateIssuer {
     private readonly log: Logger,
   ) {}
 
-  /** Undefined when the person has no dose left to certify (their earlier certificates are revoked as asked). */
+  /**
+   * Undefined when the person has no dose left to certify (their earlier certificates are revoked
+   * as asked), or when `cause.onlyIfLatest` and a later dose was recorded meanwhile (its own job
+   * lists this one) or this one was voided. Four statements and the commit: the person's row
+   * locked, everything the certificate is made of read in one query, then the certificate stored
+   * and the earlier ones retired in one.
+   */
   async issue(beneficiaryId: string, cause: IssueCause): Promise<IssuedCertificate | undefined> {
     return this.em.transactional(async (em) => {
+      // Locked first, and read after: a concurrent issue for this person has committed by then,
+      // so the version and the earlier certificates below include its certificate.
       const [person] = await em.execute<{ account_id: string | null }[]>('select account_id from beneficiary where id = ? for update', [
         beneficiaryId,
       ]);
       if (!person) return undefined;
-      const [done] = await em.execute<{ id: string; certificate_id: string; kind: CertificateRecord['kind']; version: number }[]>(
-        'select id, certificate_id, kind, version from certificate where issue_key = ?',
-        [cause.issueKey],
+      const formats = this.config.certificates.formats;
+      const latest = cause.onlyIfLatest ? cause.doseRecordId : undefined;
+      const [facts] = await em.execute<(PersonRow & IssueFacts)[]>(
+        `select ${PERSON_COLUMNS}, ${PERSON_DOSES_JSON} as doses,
+           (select json_build_object('id', c.id, 'certificate_id', c.certificate_id, 'kind', c.kind, 'version', c.version)
+            from certificate c where c.issue_key = ?) as done,
+           (select coalesce(max(c.version), 0) + 1 from certificate c where c.beneficiary_id = b.id)::int as version,
+           ${
+             latest
+               ? `exists (select 1 from dose_record d join dose_record this on this.id = ?
+                   where d.beneficiary_id = this.beneficiary_id and d.state <> 'voided' and (d.dose_number > this.dose_number or this.state = 'voided'))`
+               : 'false'
+} as covered,
+           ${activeKeysJson(formats)} as keys
+         from beneficiary b left join certificate_passport p on p.beneficiary_id = b.id where b.id = ?`,
+        [cause.issueKey, ...(latest ? [latest] : []), ...formats, beneficiaryId],
       );
+      if (facts.covered) {
+        this.log.info({ doseRecordId: latest }, 'a later certificate covers this dose');
+        return undefined;
+      }
+      const { done } = facts;
       if (done)
         return {
           id: done.id,
@@ -76,43 +116,51 @@ export class CertificateIssuer {
           created: false,
         };
 
-      const found = await readPersonDoses(em as EntityManager, this.crypto, this.config, beneficiaryId);
+      const found = personDoses(this.crypto, this.config, beneficiaryId, facts, facts.doses);
       const id = randomUUID();
-      if (!found || found.doses.length === 0) {
+      if (found.doses.length === 0) {
         await this.retireEarlier(em as EntityManager, beneficiaryId, cause, null);
         return undefined;
       }
-      const [{ version }] = await em.execute<{ version: number }[]>(
-        'select coalesce(max(version), 0) + 1 as version from certificate where beneficiary_id = ?',
-        [beneficiaryId],
-      );
+      const { version } = facts;
       const issuedAt = new Date();
       const record = buildRecord(found, this.config, this.issuer, {
         certificateId: newCertificateId(this.config.certificates.issuer.country),
         version,
         issuedAt,
       });
-      const payloads = await this.sign(em as EntityManager, record);
-      await em.execute(
-        `insert into certificate (id, certificate_id, beneficiary_id, dose_record_id, dose_record_ids, issue_key, kind, version,
+      const keys = new SigningKeyStore(em as EntityManager, this.crypto, this.config).keysFrom(facts.keys, this.issuer.url);
+      const payloads = await this.sign(record, keys);
+      const insert = `insert into certificate (id, certificate_id, beneficiary_id, dose_record_id, dose_record_ids, issue_key, kind, version,
            record_enc, payloads_enc, formats, state, issued_at)
-         values (?, ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?::text[], 'active', ?)`,
-        [
-          id,
-          record.certificateId,
-          beneficiaryId,
-          cause.doseRecordId ?? found.doses.at(-1)!.doseRecordId,
-          `{${found.doses.map((dose) => dose.doseRecordId).join(',')}}`,
-          cause.issueKey,
-          record.kind,
-          version,
-          this.crypto.encrypt(JSON.stringify(record)),
-          this.crypto.encrypt(JSON.stringify(payloads)),
-          `{${Object.keys(payloads).join(',')}}`,
-          issuedAt,
-        ],
-      );
-      await this.retireEarlier(em as EntityManager, beneficiaryId, cause, id);
+         values (?, ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?::text[], 'active', ?)`;
+      const values = [
+        id,
+        record.certificateId,
+        beneficiaryId,
+        cause.doseRecordId ?? found.doses.at(-1)!.doseRecordId,
+        `{${found.doses.map((dose) => dose.doseRecordId).join(',')}}`,
+        cause.issueKey,
+        record.kind,
+        version,
+        this.crypto.encrypt(JSON.stringify(record)),
+        this.crypto.encrypt(JSON.stringify(payloads)),
+        `{${Object.keys(payloads).join(',')}}`,
+        issuedAt,
+      ];
+      if (cause.revoke) {
+        await em.execute(insert, values);
+        await this.retireEarlier(em as EntityManager, beneficiaryId, cause, id);
+      } else {
+        // A new dose: the new certificate and the earlier ones superseded, in one statement (the
+        // update's snapshot does not hold the row inserted beside it, and skips it by id anyway).
+        await em.execute(
+          `with issued as (${insert} returning id)
+           update certificate set state = 'superseded', superseded_at = now(), replaced_by = ?
+           where beneficiary_id = ? and state = 'active' and id <> ?`,
+          [...values, id, beneficiaryId, id],
+        );
+      }
       this.log.info({ certificate: id, kind: record.kind, version, formats: Object.keys(payloads) }, 'certificate issued');
       countCertificate(this.config.code, record.kind, Object.keys(payloads));
       return { id, certificateId: record.certificateId, kind: record.kind, version, accountId: person.account_id, created: true };
@@ -120,11 +168,9 @@ export class CertificateIssuer {
   }
 
   /** Each of the tenant's formats that is installed, signed with its active key. A format that fails is logged and left out. */
-  private async sign(em: EntityManager, record: CertificateRecord): Promise<Payloads> {
-    const formats = this.config.certificates.formats;
-    const keys = await new SigningKeyStore(em, this.crypto, this.config).activeKeys(formats, this.issuer.url);
+  private async sign(record: CertificateRecord, keys: Map<FormatId, () => SigningKey>): Promise<Payloads> {
     const payloads: Payloads = {};
-    for (const id of formats) {
+    for (const id of this.config.certificates.formats) {
       const format = formatOf(id);
       if (!format) continue;
       try {

@@ -24,7 +24,8 @@ function issuerIn(context: JobContext): CertificateIssuer {
 
 function causeOf(data: IssueData): IssueCause {
   const issueKey = `dose:${data.doseRecordId}:${data.kind}${data.at ? `:${data.at}` : ''}`;
-  if (data.kind === 'recorded') return { issueKey, doseRecordId: data.doseRecordId };
+  // A later dose recorded meanwhile issues the certificate that lists this one; a voided one none.
+  if (data.kind === 'recorded') return { issueKey, doseRecordId: data.doseRecordId, onlyIfLatest: true };
   const reason = data.kind === 'corrected' ? 'dose-corrected' : 'dose-voided';
   return {
     issueKey,
@@ -41,15 +42,6 @@ function causeOf(data: IssueData): IssueCause {
 export const certificateIssueJob = defineJob<IssueData>({
   name: 'certificates.issue',
   async handle(data, context) {
-    if (data.kind === 'recorded') {
-      // A later dose recorded meanwhile issues the certificate that lists this one; a voided one none.
-      const [later] = await context.em.execute<{ n: number }[]>(
-        `select count(*)::int as n from dose_record d join dose_record this on this.id = ?
-         where d.beneficiary_id = this.beneficiary_id and d.state <> 'voided' and (d.dose_number > this.dose_number or this.state = 'voided')`,
-        [data.doseRecordId],
-      );
-      if (later.n > 0) return context.log.info({ doseRecordId: data.doseRecordId }, 'a later certificate covers this dose');
-    }
     const issued = await issuerIn(context).issue(data.beneficiaryId, causeOf(data));
     if (issued?.accountId) {
       await context.tenant.jobs.send(certificateNoticeJob, { certificate: issued.id }, { key: `issued:${issued.id}` });

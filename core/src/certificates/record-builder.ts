@@ -13,7 +13,8 @@ export interface PersonDoses {
   doses: (CertificateDose & { doseRecordId: string; vaccineCode: string })[];
 }
 
-interface DoseRow {
+/** A dose as the certificate reads it (see PERSON_DOSES_JSON). */
+export interface DoseRow {
   id: string;
   vaccine: string;
   dose_number: number;
@@ -24,6 +25,33 @@ interface DoseRow {
   batch_manufacturer: string | null;
   vaccinator: string | null;
 }
+
+/** The person's columns a certificate reads, from `beneficiary b left join certificate_passport p`. */
+export interface PersonRow {
+  name: string;
+  birth_year: number;
+  birth_date: string | null;
+  gender: string;
+  account_id: string | null;
+  passport_enc: Buffer | null;
+}
+
+export const PERSON_COLUMNS = `b.name, b.birth_year, to_char(b.birth_date, 'YYYY-MM-DD') as birth_date, b.gender, b.account_id,
+  p.number_enc as passport_enc`;
+
+/**
+ * The doses of the person `b` (voided ones aside) in dose order, each with its batch's lot, the
+ * centre and the vaccinator's name, as one JSON array of DoseRow: a subquery, so that a statement
+ * reading more (issuance) reads them in the same round trip.
+ */
+export const PERSON_DOSES_JSON = `coalesce((select json_agg(json_build_object('id', d.id, 'vaccine', d.vaccine, 'dose_number', d.dose_number,
+    'given_on', to_char(d.given_on, 'YYYY-MM-DD'), 'facility_id', d.facility_id, 'facility_name', f.name, 'lot_number', bt.lot_number,
+    'batch_manufacturer', bt.manufacturer, 'vaccinator', su.display_name) order by d.dose_number)
+  from dose_record d
+  left join batch bt on bt.id = d.batch_id
+  left join facility f on f.id = d.facility_id
+  left join staff_user su on su.id = d.vaccinator_id
+  where d.beneficiary_id = b.id and d.state <> 'voided'), '[]')`;
 
 const SEX: Record<string, CertificateRecord['person']['sex']> = { M: 'male', F: 'female', O: 'other' };
 
@@ -38,32 +66,22 @@ export async function readPersonDoses(
   config: TenantConfig,
   beneficiaryId: string,
 ): Promise<PersonDoses | undefined> {
-  const [person] = await em.execute<
-    {
-      name: string;
-      birth_year: number;
-      birth_date: string | null;
-      gender: string;
-      account_id: string | null;
-      passport_enc: Buffer | null;
-    }[]
-  >(
-    `select b.name, b.birth_year, to_char(b.birth_date, 'YYYY-MM-DD') as birth_date, b.gender, b.account_id, p.number_enc as passport_enc
+  const [row] = await em.execute<(PersonRow & { doses: DoseRow[] })[]>(
+    `select ${PERSON_COLUMNS}, ${PERSON_DOSES_JSON} as doses
      from beneficiary b left join certificate_passport p on p.beneficiary_id = b.id where b.id = ?`,
     [beneficiaryId],
   );
-  if (!person) return undefined;
-  const rows = await em.execute<DoseRow[]>(
-    `select d.id, d.vaccine, d.dose_number, to_char(d.given_on, 'YYYY-MM-DD') as given_on, d.facility_id,
-       f.name as facility_name, bt.lot_number, bt.manufacturer as batch_manufacturer, su.display_name as vaccinator
-     from dose_record d
-     left join batch bt on bt.id = d.batch_id
-     left join facility f on f.id = d.facility_id
-     left join staff_user su on su.id = d.vaccinator_id
-     where d.beneficiary_id = ? and d.state <> 'voided'
-     order by d.dose_number`,
-    [beneficiaryId],
-  );
+  return row ? personDoses(crypto, config, beneficiaryId, row, row.doses) : undefined;
+}
+
+/** The person and their doses as the record is built from them, from the rows read. */
+export function personDoses(
+  crypto: TenantCrypto,
+  config: TenantConfig,
+  beneficiaryId: string,
+  person: PersonRow,
+  rows: readonly DoseRow[],
+): PersonDoses {
   const started = config.vaccines.find((v) => v.code === rows[0]?.vaccine);
   return {
     beneficiaryId,

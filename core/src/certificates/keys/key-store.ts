@@ -35,6 +35,37 @@ interface KeyRow {
   state: 'active' | 'retired';
 }
 
+/** A key row as ACTIVE_KEYS_JSON gives it: the sealed private key and the certificate in base64. */
+export interface SealedKeyJson {
+  format: FormatId;
+  kid: string;
+  algorithm: 'ES256' | 'Ed25519';
+  public_jwk: JWK;
+  private_key_enc: string;
+  certificate: string | null;
+}
+
+/**
+ * The active keys of the formats (a list of `?`, one per format) as one JSON array of
+ * SealedKeyJson: a subquery, so that a statement reading more (issuance) reads them in the same
+ * round trip.
+ */
+export function activeKeysJson(formats: readonly FormatId[]): string {
+  if (formats.length === 0) return `'[]'::json`;
+  return `coalesce((select json_agg(json_build_object('format', k.format, 'kid', k.kid, 'algorithm', k.algorithm,
+      'public_jwk', k.public_jwk, 'private_key_enc', encode(k.private_key_enc, 'base64'), 'certificate', encode(k.certificate, 'base64')))
+    from signing_key k where k.state = 'active' and k.format in (${formats.map(() => '?').join(', ')})), '[]')`;
+}
+
+/**
+ * Unsealed keys, by issuer URL and sealed private key (unique to a key and a tenant): unsealing and
+ * parsing a key took about 1 ms of CPU per certificate. A rotated key has a new sealed value, so
+ * it is never served from here once the database no longer names it active; an entry only saves
+ * the work, it never decides which key signs. Bounded: keys are few, and the map starts over when full.
+ */
+const unsealed = new Map<string, SigningKey>();
+const UNSEALED_MAX = 64;
+
 /**
  * The tenant's signing keys in its database, private keys sealed with the tenant's key. Keys are
  * created when missing (at activation), rotated on demand, and never deleted: a retired key stays
@@ -96,7 +127,36 @@ export class SigningKeyStore {
     return new Map(rows.map((row) => [row.format, () => this.signingKey(row, issuerUrl)]));
   }
 
-  private signingKey(row: KeyRow, issuerUrl: string): SigningKey {
+  /** The keys of rows read with activeKeysJson, unsealed once per process and key. */
+  keysFrom(rows: readonly SealedKeyJson[], issuerUrl: string): Map<FormatId, () => SigningKey> {
+    return new Map(
+      rows.map((row) => [
+        row.format,
+        () => {
+          const cacheKey = `${issuerUrl}\n${row.private_key_enc}`;
+          let key = unsealed.get(cacheKey);
+          if (!key) {
+            key = this.signingKey(
+              {
+                ...row,
+                private_key_enc: Buffer.from(row.private_key_enc, 'base64'),
+                certificate: row.certificate === null ? null : Buffer.from(row.certificate, 'base64'),
+              },
+              issuerUrl,
+            );
+            if (unsealed.size >= UNSEALED_MAX) unsealed.clear();
+            unsealed.set(cacheKey, key);
+          }
+          return key;
+        },
+      ]),
+    );
+  }
+
+  private signingKey(
+    row: Pick<KeyRow, 'format' | 'kid' | 'algorithm' | 'public_jwk' | 'private_key_enc' | 'certificate'>,
+    issuerUrl: string,
+  ): SigningKey {
     const der = Buffer.from(this.crypto.decrypt(Buffer.from(row.private_key_enc)), 'base64');
     return {
       kid: fullKid(row.format, row.kid, issuerUrl),
