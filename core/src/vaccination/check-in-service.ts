@@ -64,7 +64,7 @@ interface PersonRow {
 /**
  * The desk at the centre: people arrive (check-in), are verified by their appointment's 4-digit
  * security code or by their identity document, and walk-ins are registered. Only a verified
- * check-in lets a dose be recorded. Wrong codes are counted before they are compared (so parallel
+ * check-in lets a dose be recorded. Wrong codes are counted under the counter's row lock (so parallel
  * guesses cannot exceed the limit) and lock the code after SECURITY_CODE_MAX_FAILURES; every
  * verification and every wrong code is audited. Codes and document numbers are never logged.
  */
@@ -96,20 +96,23 @@ export class CheckInService {
   /** Verifies the person by the appointment's security code. */
   async verifyCode(actor: StaffContext, appointmentId: string, code: string): Promise<PersonAtCentre> {
     const { appointment, session } = await this.bookedToday(actor, appointmentId);
-    // One transaction. The attempt is counted as a failure before the comparison, by a conditional
-    // upsert that holds the counter's row until the commit, so parallel guesses at one appointment
-    // queue behind each other and never exceed the limit; a matching code gives the count back.
+    const matches = sameCode(code, appointment.securityCode);
+    // One transaction. The attempt goes through one conditional upsert of the counter, which adds
+    // the failure (none for a matching code) only while under the limit, and holds the counter's
+    // row until the commit: parallel guesses at one appointment queue behind each other and never
+    // exceed the limit, and once it is reached even the right code is refused.
     const outcome = await inTransaction(this.em, async (em) => {
+      const failed = matches ? 0 : 1;
       const [row] = await em.execute<{ failures: number }[]>(
-        `insert into security_code_check (appointment_id, failures) values (?, 1)
-         on conflict (appointment_id) do update set failures = security_code_check.failures + 1
+        `insert into security_code_check (appointment_id, failures) values (?, ?)
+         on conflict (appointment_id) do update set failures = security_code_check.failures + ?
          where security_code_check.failures < ?
          returning failures`,
-        [appointment.id, SECURITY_CODE_MAX_FAILURES],
+        [appointment.id, failed, failed, SECURITY_CODE_MAX_FAILURES],
       );
       if (!row) return { locked: true, failures: SECURITY_CODE_MAX_FAILURES };
       const { failures } = row;
-      if (!sameCode(code, appointment.securityCode)) {
+      if (!matches) {
         const locked = failures >= SECURITY_CODE_MAX_FAILURES;
         if (locked) await em.execute('update security_code_check set locked_at = now() where appointment_id = ?', [appointment.id], 'run');
         this.record(actor, locked ? 'vaccination.security-code-locked' : 'vaccination.security-code-wrong', 'appointment', appointment.id, {
@@ -117,7 +120,6 @@ export class CheckInService {
         });
         return { locked, failures };
       }
-      await em.execute('update security_code_check set failures = failures - 1 where appointment_id = ?', [appointment.id], 'run');
       await this.markVerified(em, actor, session, appointment.beneficiaryId, appointment.id, 'security-code');
       return undefined;
     });
@@ -171,16 +173,27 @@ export class CheckInService {
     appointmentId: string | null,
     method: VerificationMethod,
   ): Promise<void> {
+    // The check-in and its audit entry in one statement: this runs for every person vaccinated.
+    const audited = this.audit.insert({
+      actorType: 'staff',
+      actorId: actor.user.id,
+      action: 'vaccination.verify',
+      targetType: 'session',
+      targetId: session.id,
+      details: { method, appointmentId },
+    });
     await em.execute(
-      `insert into check_in (session_id, beneficiary_id, appointment_id, arrived_by, verified_by, verified_at, verifier_id)
-       values (?, ?, ?, ?, ?, now(), ?)
-       on conflict (session_id, beneficiary_id) do update set
-         appointment_id = coalesce(excluded.appointment_id, check_in.appointment_id),
-         verified_by = excluded.verified_by, verified_at = excluded.verified_at, verifier_id = excluded.verifier_id`,
-      [session.id, beneficiaryId, appointmentId, actor.user.id, method, actor.user.id],
+      `with checked as (
+         insert into check_in (session_id, beneficiary_id, appointment_id, arrived_by, verified_by, verified_at, verifier_id)
+         values (?, ?, ?, ?, ?, now(), ?)
+         on conflict (session_id, beneficiary_id) do update set
+           appointment_id = coalesce(excluded.appointment_id, check_in.appointment_id),
+           verified_by = excluded.verified_by, verified_at = excluded.verified_at, verifier_id = excluded.verifier_id),
+       audited as (${audited.sql})
+       select 1`,
+      [session.id, beneficiaryId, appointmentId, actor.user.id, method, actor.user.id, ...audited.params],
       'run',
     );
-    this.record(actor, 'vaccination.verify', 'session', session.id, { method, appointmentId });
   }
 
   /** A booked appointment in a session held today at a centre where the actor vaccinates. */

@@ -88,10 +88,10 @@ const FACTS = `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-M
 /**
  * Records a dose given at a session. Everything that only reads comes first, outside the
  * transaction (the session, the person, the check-in, eligibility, the batch and the stock location
- * its doses come from). The transaction is then four statements and the commit: the dose record
- * with the appointment completed or a walk-in place taken (one statement; the record is inserted
- * first, so a concurrent duplicate waits on its unique indexes and then fails without touching
- * stock), the audit entry, the dose event's jobs (the certificate job, stored in the same
+ * its doses come from). The transaction is then three statements and the commit: the dose record
+ * with the appointment completed or a walk-in place taken and the audit entry (one statement; the
+ * record is inserted first, so a concurrent duplicate waits on its unique indexes and then fails
+ * without touching stock), the dose event's jobs (the certificate job, stored in the same
  * transaction), and last the stock taken (StockService.take), so the balance row that every dose
  * at the centre updates is locked only from that statement to the commit. After the commit: the
  * next-dose notice. An Idempotency-Key makes a double submit answer the first record.
@@ -207,8 +207,17 @@ export class DoseRecording {
     let recordedAt: Date | undefined;
     try {
       await inTransaction(this.em, async (em) => {
+        const audited = this.audit.insert({
+          actorType: 'staff',
+          actorId: actor.user.id,
+          action: 'vaccination.dose.record',
+          targetType: 'dose-record',
+          targetId: id,
+          details: { sessionId: session.id, appointmentId: appointment?.id ?? null, batchId: input.batchId },
+        });
         // One statement: the dose record (a concurrent duplicate waits on its unique indexes, then
-        // fails, before any stock is touched), and the appointment completed or a walk-in place taken.
+        // fails, before any stock is touched), the appointment completed or a walk-in place taken,
+        // and the audit entry.
         const [done] = await em.execute<{ placed: number; recorded_at: Date }[]>(
           `with dose as (
              insert into dose_record (id, beneficiary_id, vaccine, dose_number, given_on, facility_id, interval_exception, recorded_by,
@@ -221,7 +230,8 @@ export class DoseRecording {
                ? `update appointment set state = 'completed', updated_at = now() where id = ? and state = 'booked' returning id`
                : `update session_capacity set walkin_used = walkin_used + 1
                   where session_id = ? and dose_number = ? and walkin_used < walkin_capacity returning session_id`
-})
+}),
+           audited as (${audited.sql})
            select (select count(*) from placed)::int as placed, (select recorded_at from dose) as recorded_at`,
           [
             id,
@@ -242,19 +252,11 @@ export class DoseRecording {
             requestHash,
             formatLocation(source.location),
             ...(appointment ? [appointment.id] : [session.id, fits.dose]),
+            ...audited.params,
           ],
         );
         if (!done.placed) throw appointment ? new AppointmentNotActiveError() : new WalkinFullError();
         recordedAt = done.recorded_at;
-        this.audit.record({
-          actorType: 'staff',
-          actorId: actor.user.id,
-          action: 'vaccination.dose.record',
-          targetType: 'dose-record',
-          targetId: id,
-          details: { sessionId: session.id, appointmentId: appointment?.id ?? null, batchId: input.batchId },
-        });
-        await em.flush();
         // The dose's follow-up work (its certificate job), stored in this transaction: it exists
         // exactly when the dose does. Before the stock, which must stay last.
         await emitDoseEvent({ kind: 'recorded', doseRecordId: id, beneficiaryId: beneficiary.id }, { jobs: this.jobs, em, log: this.log });

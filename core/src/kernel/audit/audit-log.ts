@@ -29,6 +29,29 @@ export class AuditLog {
     @inject(TOKENS.RequestOrigin) private readonly origin: RequestOrigin,
   ) {}
 
+  /**
+   * The entry as an insert statement with its values, for a caller that writes it inside a
+   * statement of its own (a `with audited as (…)` part): one round trip fewer than `record` and
+   * its flush, on paths that run for every dose.
+   */
+  insert(entry: AuditRecord): { sql: string; params: unknown[] } {
+    return {
+      sql: `insert into audit_entry (at, actor_type, actor_id, action, target_type, target_id, ip, user_agent, details)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
+      params: [
+        new Date(),
+        entry.actorType,
+        entry.actorId ?? null,
+        entry.action,
+        entry.targetType ?? null,
+        entry.targetId ?? null,
+        this.origin.ip.slice(0, 64),
+        this.origin.userAgent.slice(0, 200),
+        JSON.stringify(entry.details ?? {}),
+      ],
+    };
+  }
+
   record(entry: AuditRecord): void {
     this.em.persist(
       this.em.create(AuditEntry, {

@@ -12,7 +12,7 @@ export interface StaffContext {
 }
 
 /** A staff_role row as a grant; undefined for a row naming a role this code does not know. */
-export function grantOf(row: StaffRole): Grant | undefined {
+export function grantOf(row: Pick<StaffRole, 'role' | 'scopeType' | 'scopeId'>): Grant | undefined {
   if (!isRole(row.role) || !isScopeType(row.scopeType)) return undefined;
   return { role: row.role, scopeType: row.scopeType, scopeId: row.scopeId ?? null };
 }
@@ -36,7 +36,19 @@ export async function currentStaff(ctx: AppContext): Promise<StaffContext> {
   const staff = ctx.state.staff;
   if (!staff) throw new UnauthorizedError();
   const { em } = tenantScope(ctx);
-  const user = await em.findOne(StaffUser, { id: staff.userId });
-  if (!user?.active) throw new UnauthorizedError('session-ended', 'staff account no longer active');
-  return { user, roles: await grantsOf(em, user.id), sessionId: staff.sessionId };
+  // The account and its roles in one query (this runs on every staff request).
+  const [row] = await em.execute<(Record<string, unknown> & { roles: RoleRow[] })[]>(
+    `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeId', r.scope_id))
+       from staff_role r where r.user_id = u.id), '[]') as roles
+     from staff_user u where u.id = ?`,
+    [staff.userId],
+  );
+  if (!row) throw new UnauthorizedError('session-ended', 'staff account no longer active');
+  const { roles, ...columns } = row;
+  const user = em.map(StaffUser, columns);
+  if (!user.active) throw new UnauthorizedError('session-ended', 'staff account no longer active');
+  const grants = roles.map((role) => grantOf(role)).filter((grant) => grant !== undefined);
+  return { user, roles: sortGrants(grants), sessionId: staff.sessionId };
 }
+
+type RoleRow = Pick<StaffRole, 'role' | 'scopeType' | 'scopeId'>;
