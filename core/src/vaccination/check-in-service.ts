@@ -96,36 +96,46 @@ export class CheckInService {
   /** Verifies the person by the appointment's security code. */
   async verifyCode(actor: StaffContext, appointmentId: string, code: string): Promise<PersonAtCentre> {
     const { appointment, session } = await this.bookedToday(actor, appointmentId);
-    const matches = sameCode(code, appointment.securityCode);
-    // One transaction. The attempt goes through one conditional upsert of the counter, which adds
-    // the failure (none for a matching code) only while under the limit, and holds the counter's
-    // row until the commit: parallel guesses at one appointment queue behind each other and never
-    // exceed the limit, and once it is reached even the right code is refused.
+    // The attempt goes through a conditional upsert of the failure counter, which holds the
+    // counter's row until the commit and writes only while under the limit: parallel guesses at
+    // one appointment queue behind each other and never exceed it, and once it is reached even the
+    // right code is refused.
+    if (sameCode(code, appointment.securityCode)) {
+      // The right code, in one statement (so no transaction round trips): the counter unchanged
+      // but checked, then the check-in and its audit entry only when it was under the limit.
+      const verified = this.verifiedParts(actor, session.id, appointment.beneficiaryId, appointment.id, 'security-code', 'code');
+      const [row] = await this.em.execute<{ verified: boolean }[]>(
+        `with code as (
+           insert into security_code_check (appointment_id, failures) values (?, 0)
+           on conflict (appointment_id) do update set failures = security_code_check.failures
+           where security_code_check.failures < ?
+           returning failures),
+         ${verified.sql}
+         select exists (select 1 from code) as verified`,
+        [appointment.id, SECURITY_CODE_MAX_FAILURES, ...verified.params],
+      );
+      if (!row.verified) throw new SecurityCodeLockedError();
+      return this.person(session, appointment.beneficiaryId);
+    }
     const outcome = await inTransaction(this.em, async (em) => {
-      const failed = matches ? 0 : 1;
       const [row] = await em.execute<{ failures: number }[]>(
-        `insert into security_code_check (appointment_id, failures) values (?, ?)
-         on conflict (appointment_id) do update set failures = security_code_check.failures + ?
+        `insert into security_code_check (appointment_id, failures) values (?, 1)
+         on conflict (appointment_id) do update set failures = security_code_check.failures + 1
          where security_code_check.failures < ?
          returning failures`,
-        [appointment.id, failed, failed, SECURITY_CODE_MAX_FAILURES],
+        [appointment.id, SECURITY_CODE_MAX_FAILURES],
       );
       if (!row) return { locked: true, failures: SECURITY_CODE_MAX_FAILURES };
       const { failures } = row;
-      if (!matches) {
-        const locked = failures >= SECURITY_CODE_MAX_FAILURES;
-        if (locked) await em.execute('update security_code_check set locked_at = now() where appointment_id = ?', [appointment.id], 'run');
-        this.record(actor, locked ? 'vaccination.security-code-locked' : 'vaccination.security-code-wrong', 'appointment', appointment.id, {
-          failures,
-        });
-        return { locked, failures };
-      }
-      await this.markVerified(em, actor, session, appointment.beneficiaryId, appointment.id, 'security-code');
-      return undefined;
+      const locked = failures >= SECURITY_CODE_MAX_FAILURES;
+      if (locked) await em.execute('update security_code_check set locked_at = now() where appointment_id = ?', [appointment.id], 'run');
+      this.record(actor, locked ? 'vaccination.security-code-locked' : 'vaccination.security-code-wrong', 'appointment', appointment.id, {
+        failures,
+      });
+      return { locked, failures };
     });
-    if (outcome?.locked) throw new SecurityCodeLockedError();
-    if (outcome) throw new SecurityCodeInvalidError(SECURITY_CODE_MAX_FAILURES - outcome.failures);
-    return this.person(session, appointment.beneficiaryId);
+    if (outcome.locked) throw new SecurityCodeLockedError();
+    throw new SecurityCodeInvalidError(SECURITY_CODE_MAX_FAILURES - outcome.failures);
   }
 
   /**
@@ -168,32 +178,48 @@ export class CheckInService {
   private async markVerified(
     em: EntityManager,
     actor: StaffContext,
-    session: VaccinationSession,
+    session: { id: string },
     beneficiaryId: string,
     appointmentId: string | null,
     method: VerificationMethod,
   ): Promise<void> {
-    // The check-in and its audit entry in one statement: this runs for every person vaccinated.
-    const audited = this.audit.insert({
-      actorType: 'staff',
-      actorId: actor.user.id,
-      action: 'vaccination.verify',
-      targetType: 'session',
-      targetId: session.id,
-      details: { method, appointmentId },
-    });
-    await em.execute(
-      `with checked as (
+    const verified = this.verifiedParts(actor, session.id, beneficiaryId, appointmentId, method, '(values (1)) as go (one)');
+    await em.execute(`with ${verified.sql} select 1`, verified.params, 'run');
+  }
+
+  /**
+   * The check-in marked verified and its audit entry, as two parts of a `with` (one per row of
+   * `from`): one statement, as this runs for every person vaccinated.
+   */
+  private verifiedParts(
+    actor: StaffContext,
+    sessionId: string,
+    beneficiaryId: string,
+    appointmentId: string | null,
+    method: VerificationMethod,
+    from: string,
+  ): { sql: string; params: unknown[] } {
+    const audited = this.audit.insert(
+      {
+        actorType: 'staff',
+        actorId: actor.user.id,
+        action: 'vaccination.verify',
+        targetType: 'session',
+        targetId: sessionId,
+        details: { method, appointmentId },
+      },
+      from,
+    );
+    return {
+      sql: `checked as (
          insert into check_in (session_id, beneficiary_id, appointment_id, arrived_by, verified_by, verified_at, verifier_id)
-         values (?, ?, ?, ?, ?, now(), ?)
+         select ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, now(), ?::uuid from ${from}
          on conflict (session_id, beneficiary_id) do update set
            appointment_id = coalesce(excluded.appointment_id, check_in.appointment_id),
            verified_by = excluded.verified_by, verified_at = excluded.verified_at, verifier_id = excluded.verifier_id),
-       audited as (${audited.sql})
-       select 1`,
-      [session.id, beneficiaryId, appointmentId, actor.user.id, method, actor.user.id, ...audited.params],
-      'run',
-    );
+       audited as (${audited.sql})`,
+      params: [sessionId, beneficiaryId, appointmentId, actor.user.id, method, actor.user.id, ...audited.params],
+    };
   }
 
   /** A booked appointment in a session held today at a centre where the actor vaccinates. */

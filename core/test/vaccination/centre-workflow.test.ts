@@ -227,6 +227,22 @@ test.serial('repeated wrong security codes lock the appointment, audited; then e
     app.logs.some((line) => line.includes(`"${appointment.securityCode}"`)),
     'the code is never logged',
   );
+  t.deepEqual(await sql(app, 'select count(*)::int as n from check_in where appointment_id = $1', [appointment.id]), [{ n: 0 }]);
+
+  // A wrong code first, then the right one: verified (the failure counted stays), audited once, by the vaccinator.
+  const [other] = await makeCitizens(app, 'in', [[1966]]);
+  const booked = await book(app, other, sessionId);
+  t.is((await desk.post(`/appointments/${booked.id}/verification`, { securityCode: wrongCode(booked.securityCode) })).status, 422);
+  const verified = await desk.post(`/appointments/${booked.id}/verification`, { securityCode: booked.securityCode });
+  t.is(verified.status, 200, verified.text);
+  t.like(verified.json(), { checkIn: { verifiedBy: 'security-code' } });
+  t.deepEqual(await sql(app, 'select failures from security_code_check where appointment_id = $1', [booked.id]), [{ failures: 1 }]);
+  const entries = await sql(
+    app,
+    `select action, actor_id is not null as by_staff, details from audit_entry where action = 'vaccination.verify' and details->>'appointmentId' = $1`,
+    [booked.id],
+  );
+  t.deepEqual(entries, [{ action: 'vaccination.verify', by_staff: true, details: { method: 'security-code', appointmentId: booked.id } }]);
 });
 
 test.serial('a vaccinator of another facility is refused at this one', async (t) => {

@@ -34,10 +34,12 @@ export class AuditLog {
    * statement of its own (a `with audited as (…)` part): one round trip fewer than `record` and
    * its flush, on paths that run for every dose.
    */
-  insert(entry: AuditRecord): { sql: string; params: unknown[] } {
+  insert(entry: AuditRecord, from?: string): { sql: string; params: unknown[] } {
+    const values = '?::timestamptz, ?, ?::uuid, ?, ?, ?, ?, ?, ?::jsonb';
     return {
+      // With `from` (a CTE's name), one entry per row of it: none when the step it records wrote nothing.
       sql: `insert into audit_entry (at, actor_type, actor_id, action, target_type, target_id, ip, user_agent, details)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
+            ${from ? `select ${values} from ${from}` : `values (${values})`}`,
       params: [
         new Date(),
         entry.actorType,
