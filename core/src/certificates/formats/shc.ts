@@ -87,9 +87,19 @@ export function revocationList(kid: string, revokedCertificateIds: Iterable<stri
   return { kid, method: 'rid' as const, ctr, rids };
 }
 
+/** Thumbprints by key object: a process signs every card with the same key (the key store keeps it). */
+const thumbprints = new WeakMap<KeyObject, Promise<string>>();
+
 /** RFC 7638 thumbprint (SHA-256, base64url) of an EC public key: a SMART Health Card `kid`. */
 export async function jwkThumbprint(publicKey: KeyObject): Promise<string> {
-  return calculateJwkThumbprint(await publicJwk(publicKey), 'sha256');
+  let thumbprint = thumbprints.get(publicKey);
+  if (!thumbprint) {
+    thumbprint = publicJwk(publicKey).then((jwk) => calculateJwkThumbprint(jwk, 'sha256'));
+    // A key that is not P-256 is refused again on the next call, not remembered.
+    thumbprint.catch(() => thumbprints.delete(publicKey));
+    thumbprints.set(publicKey, thumbprint);
+  }
+  return thumbprint;
 }
 
 async function publicJwk(key: KeyObject): Promise<JWK> {

@@ -129,6 +129,32 @@ async function verifyParsed(credential: SignedCredential, trust: TrustList, now:
   return { status: 'valid', format: FORMAT, record };
 }
 
+type Multikey = Awaited<ReturnType<typeof fromJwk>>;
+/**
+ * The Multikey signer of a key, made once per key object and controller: exporting the JWK and
+ * importing it again cost more than the Ed25519 signature itself.
+ */
+const multikeys = new WeakMap<KeyObject, Map<string, { publicKey: KeyObject; made: Promise<Multikey> }>>();
+
+function multikeyOf(key: SigningKey, controller: string): Promise<Multikey> {
+  let made = multikeys.get(key.privateKey);
+  if (!made) {
+    made = new Map();
+    multikeys.set(key.privateKey, made);
+  }
+  const id = `${key.kid}\n${controller}`;
+  const known = made.get(id);
+  // The pair is checked once per public key object: the same private key with another public key is checked again.
+  if (known && known.publicKey === key.publicKey) return known.made;
+  const jwk = key.privateKey.export({ format: 'jwk' });
+  if (jwk.x !== key.publicKey.export({ format: 'jwk' }).x) throw new TypeError('the signing key pair does not match');
+  const keyPair = fromJwk({ jwk, secretKey: true, id: key.kid, controller });
+  const byId = made;
+  keyPair.catch(() => byId.delete(id));
+  made.set(id, { publicKey: key.publicKey, made: keyPair });
+  return keyPair;
+}
+
 export const verifiableCredential: CertificateFormat = {
   id: FORMAT,
   algorithm: 'Ed25519',
@@ -137,12 +163,10 @@ export const verifiableCredential: CertificateFormat = {
     if (key.algorithm !== 'Ed25519' || key.privateKey.asymmetricKeyType !== 'ed25519') {
       throw new TypeError(`the W3C VC format signs with Ed25519 keys, not ${key.algorithm}`);
     }
-    const jwk = key.privateKey.export({ format: 'jwk' });
-    if (jwk.x !== key.publicKey.export({ format: 'jwk' }).x) throw new TypeError('the signing key pair does not match');
     if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/u.test(key.kid)) throw new TypeError(`kid must be the verification method URL, not "${key.kid}"`);
 
     const credential = toCredential(record);
-    const keyPair = await fromJwk({ jwk, secretKey: true, id: key.kid, controller: record.issuer.url });
+    const keyPair = await multikeyOf(key, record.issuer.url);
     const suite = new DataIntegrityProof({ signer: keyPair.signer(), date: credential.validFrom, cryptosuite });
     const signed = await vcIssue({ credential, suite, documentLoader: staticDocumentLoader(), now: credential.validFrom });
     const payload = JSON.stringify(signed);
