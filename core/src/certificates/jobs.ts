@@ -42,8 +42,10 @@ function causeOf(data: IssueData): IssueCause {
 export const certificateIssueJob = defineJob<IssueData>({
   name: 'certificates.issue',
   // Every dose gives one, and a job mostly waits on its few statements: more run at once per
-  // process than the default 2, so certificates keep up with a busy day's doses.
-  policy: { concurrency: 6 },
+  // process than the default 2, so certificates keep up with a busy day's doses. Each running job
+  // holds one of the tenant's 10 ORM connections for its transaction: with the notices' 2, requests
+  // keep at least 4.
+  policy: { concurrency: 4 },
   async handle(data, context) {
     const issued = await issuerIn(context).issue(data.beneficiaryId, causeOf(data));
     if (issued?.accountId) {
@@ -55,7 +57,6 @@ export const certificateIssueJob = defineJob<IssueData>({
 /** The SMS to the person's account: their certificate is ready, with a link to download it. */
 export const certificateNoticeJob = defineJob<{ certificate: string }>({
   name: 'certificates.notice',
-  policy: { concurrency: 4 },
   async handle(data, context) {
     const [row] = await context.em.execute<
       { certificate_id: string; kind: string; state: string; name: string; phone_enc: Buffer; language: string }[]
