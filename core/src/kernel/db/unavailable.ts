@@ -21,3 +21,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** Seconds a client is asked to wait before trying again after its change lost a race (see below). */
+export const CONFLICT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Whether an error (or one it wraps) is PostgreSQL ending a transaction that lost a race with
+ * another: a deadlock (40P01) or a serialization failure (40001). The transaction was rolled back,
+ * so nothing changed, and the same request sent again normally succeeds: the client is told
+ * 503 `write-conflict` with Retry-After, not 500.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code } = current as { code?: unknown };
+    if (code === '40P01' || code === '40001') return true;
+    const { cause, previous } = current as { cause?: unknown; previous?: unknown };
+    current = previous ?? cause;
+  }
+  return false;
+}

@@ -1,4 +1,4 @@
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
+import { CONFLICT_RETRY_AFTER_SECONDS, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isWriteConflict } from '../db/unavailable.js';
 import { TeekaError, ValidationError } from '../errors.js';
 import type { AppContext } from './state.js';
 
@@ -38,6 +38,7 @@ export function toProblem(error: unknown): Problem {
   if (status === 503) return { status, code: 'unavailable', params: {} };
   if (isDatabaseUnavailable(error))
     return { status: 503, code: 'database-unavailable', params: {}, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS };
+  if (isWriteConflict(error)) return { status: 503, code: 'write-conflict', params: {}, retryAfterSeconds: CONFLICT_RETRY_AFTER_SECONDS };
   return { status: 500, code: 'internal-error', params: {} };
 }
 

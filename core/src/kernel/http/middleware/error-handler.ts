@@ -16,6 +16,8 @@ export function errorHandler() {
     } catch (error) {
       const problem = toProblem(error);
       if (problem.code === 'database-unavailable') ctx.state.log?.warn({ err: error }, 'database unavailable');
+      else if (problem.code === 'write-conflict')
+        ctx.state.log?.warn({ err: error }, 'write conflict: rolled back, the client may try again');
       else if (problem.status >= 500) ctx.state.log?.error({ err: error }, 'request failed');
       else ctx.state.log?.debug({ code: problem.code, status: problem.status, fields: problem.fields }, 'request refused');
       ctx.status = problem.status;
