@@ -1,4 +1,5 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { indexedRouter } from './kernel/http/indexed-router.js';
 // Modules' rules that other modules enforce: a recorded dose keeps a beneficiary from deletion.
 import './vaccination/deletion-guard.js';
 import { adminPageRoutes } from './admin/routes.js';
@@ -33,7 +34,7 @@ import { vaccinationApiRoutes } from './vaccination/api.js';
 
 /** Every module's routes for tenant hosts. Development-only routes are absent in production. */
 export function tenantRoutes(mode: Mode): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = indexedRouter<AppState>();
   const modules = [
     portalRoutes(),
     citizenApiRoutes(),
