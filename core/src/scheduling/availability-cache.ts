@@ -164,7 +164,8 @@ export function tenantKey(tenant: TenantConfig): string {
 }
 
 interface Read {
-  em: EntityManager;
+  /** The request's EntityManager, made on the first call: only a read needs it. */
+  em: () => EntityManager;
   tenant: TenantConfig;
   target: Target;
   from: string;
@@ -193,7 +194,9 @@ async function read({ em, target, from, to }: Read): Promise<AvailabilityEntry> 
   const computedAt = Date.now();
   // Raw SQL on the request's connection: no entities, no query builder; the centres come back as
   // one JSON text, parsed once here (text, not json, so that its length sizes the entry).
-  const rows = await em.getConnection().execute<{ found: boolean; centres: string }[]>(sql, [from, to, ...params]);
+  const rows = await em()
+    .getConnection()
+    .execute<{ found: boolean; centres: string }[]>(sql, [from, to, ...params]);
   const text = rows[0]?.centres ?? '[]';
   const centres = JSON.parse(text) as EntryCentre[];
   for (const centre of centres) {
@@ -219,7 +222,7 @@ async function read({ em, target, from, to }: Read): Promise<AvailabilityEntry> 
  * tenant's published window share the window's entry; others get one of their own.
  */
 export async function entryFor(
-  em: EntityManager,
+  em: () => EntityManager,
   tenant: TenantConfig,
   target: Target,
   from: string,

@@ -29,7 +29,8 @@ export class AvailabilityService {
   constructor(
     @inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig,
     @inject(TOKENS.Language) private readonly lng: string,
-    @inject(TOKENS.EntityManager) private readonly em: EntityManager,
+    // Cached answers need no EntityManager: the request's fork is only made for a read.
+    @inject(TOKENS.LazyEntityManager) private readonly em: () => EntityManager,
     // Only near-me searches need these: resolved on first use, not on every cached answer.
     @inject(delay(() => FacilityService)) private readonly facilities: FacilityService,
     @inject(delay(() => SessionService)) private readonly sessions: SessionService,

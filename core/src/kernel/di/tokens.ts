@@ -23,6 +23,8 @@ export const TOKENS = {
   JobQueue: Symbol('JobQueue'),
   // request
   EntityManager: Symbol('EntityManager'),
+  /** `() => EntityManager`: the scope's EntityManager, resolved on the first call (for services that often need none). */
+  LazyEntityManager: Symbol('LazyEntityManager'),
   Language: Symbol('Language'),
   Translate: Symbol('Translate'),
   RequestOrigin: Symbol('RequestOrigin'),

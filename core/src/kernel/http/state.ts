@@ -16,7 +16,9 @@ export interface AppState {
   t: (key: string, options?: Record<string, unknown>) => string;
   /** Set for tenant hosts by the request scope. */
   tenant?: Tenant;
+  /** Made on first read (request scope). */
   container?: DependencyContainer;
+  /** Forked on first read (request scope). */
   em?: EntityManager;
   /** Set by requireCitizen() for a signed-in citizen. */
   citizen?: { accountId: string; sessionId: string };
@@ -26,11 +28,14 @@ export interface AppState {
 
 export type AppContext = ParameterizedContext<AppState>;
 
-/** For routes that only exist on tenant hosts: the request scope has run. */
+/**
+ * For routes that only exist on tenant hosts: the request scope has run. The request's state itself,
+ * so that the container and the fork are only made if the route reads them.
+ */
 export function tenantScope(ctx: AppContext): { tenant: Tenant; container: DependencyContainer; em: EntityManager } {
-  const { tenant, container, em } = ctx.state;
-  if (!tenant || !container || !em) throw new Error('tenant route reached without a request scope');
-  return { tenant, container, em };
+  const state = ctx.state;
+  if (!state.tenant || !('container' in state) || !('em' in state)) throw new Error('tenant route reached without a request scope');
+  return state as AppState & { tenant: Tenant; container: DependencyContainer; em: EntityManager };
 }
 
 export function isApiRequest(ctx: AppContext): boolean {

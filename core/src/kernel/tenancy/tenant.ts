@@ -146,6 +146,8 @@ export class Tenant implements Site {
     const container = deps.root.createChildContainer();
     const tenant = new Tenant(config, container, orm, database, i18n, theme, languages, sms, smsGateways, idVerifiers, secrets, log);
     container.registerInstance(TOKENS.Tenant, tenant);
+    // Resolved in the scope (request, job) asking, so it returns that scope's own EntityManager.
+    container.register(TOKENS.LazyEntityManager, { useFactory: (scope) => () => scope.resolve(TOKENS.EntityManager) });
     container.registerInstance(TOKENS.TenantConfig, config);
     container.registerInstance(TOKENS.Orm, orm);
     container.registerInstance(TOKENS.I18n, i18n);
