@@ -31,6 +31,9 @@ const HOUR = 3600;
  *    row is not yet visible to its snapshot (an invisible challenge counts as live). A hold whose
  *    challenge is confirmed, used up or expired is free at once. A cooldown of 0 holds nothing
  *    (`hold_until` null), so no request can be refused by another's transaction clock.
+ *    The wait it reports is measured against clock_timestamp(), not now(): a request that waited on
+ *    the row's lock began before the holder set `hold_until` from its own later now(), and now()
+ *    would overstate the wait (a 61 s Retry-After for a 60 s cooldown).
  * 3. `challenge`: written only when this request took the hold, which needs both limits met.
  * 4. `sms`: with the challenge, the `queued` record of the SMS that carries its code ($13 its id,
  *    $14 the masked number; SmsDispatcher then writes only the outcome), so asking for a code is
@@ -64,7 +67,7 @@ export const OTP_GENERATE_SQL = `with ip as (
              and (c.confirmed_at is not null or c.attempts >= c.max_attempts or c.expires_at <= now())))
       then $7::uuid else r.hold_ref end
   returning r.hits, ceil(extract(epoch from (r.window_start + make_interval(secs => $3::float8) - now())))::int as retry_after,
-    r.hold_ref = $7::uuid as holder, ceil(extract(epoch from (r.hold_until - now())))::int as wait
+    r.hold_ref = $7::uuid as holder, ceil(extract(epoch from (r.hold_until - clock_timestamp())))::int as wait
 ), challenge as (
   insert into otp_challenge (id, phone_hash, phone_enc, code_hash, created_at, expires_at, attempts, max_attempts)
   select $7::uuid, $8::char(64), $9::bytea, $10::char(64), now(), now() + make_interval(secs => $11::float8), 0, $12::int
