@@ -4,6 +4,7 @@ import { fetchHttpClient, type IdVerifier, type PluginContext, type SmsGateway }
 import type { i18n } from 'i18next';
 import type { DependencyContainer } from 'tsyringe';
 import { jobDefinitions } from '../../jobs.js';
+import { startHousekeeping } from '../../maintenance/housekeeping.js';
 import { type NamedGateway, recordDelivery } from '../../messaging/delivery.js';
 import { NoticeOutbox } from '../../messaging/notice-outbox.js';
 import type { Settings } from '../config/settings.js';
@@ -169,6 +170,8 @@ export class Tenant implements Site {
       throw error;
     });
     container.registerInstance(TOKENS.JobQueue, tenant.#jobs);
+    // Expired challenges, sessions and limit windows: deleted hourly, once across all processes.
+    await startHousekeeping(tenant.#jobs).catch((error) => log.warn({ err: error }, 'housekeeping not scheduled'));
     NoticeOutbox.of(tenant).start();
     return tenant;
   }
