@@ -16,6 +16,7 @@ import { Migration20261123240000CowinCaptcha } from './Migration20261123240000Co
 import { Migration20261123250000Dashboard } from './Migration20261123250000Dashboard.js';
 import { Migration20261123280000NoticeOutbox } from './Migration20261123280000NoticeOutbox.js';
 import { Migration20261123290000OtpHold } from './Migration20261123290000OtpHold.js';
+import { Migration20261206010000HousekeepingIndexes } from './Migration20261206010000HousekeepingIndexes.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -40,4 +41,5 @@ export const migrations = [
   { name: 'Migration20261123250000Dashboard', class: Migration20261123250000Dashboard },
   { name: 'Migration20261123280000NoticeOutbox', class: Migration20261123280000NoticeOutbox },
   { name: 'Migration20261123290000OtpHold', class: Migration20261123290000OtpHold },
+  { name: 'Migration20261206010000HousekeepingIndexes', class: Migration20261206010000HousekeepingIndexes },
 ];
