@@ -8,7 +8,6 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
@@ -18,7 +17,7 @@ import { latency, machine, numberFrom, report, round, say } from './support/comm
 import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
-import { benchProject, type Database, startBareServer, startDatabase, startServer } from './support/server.js';
+import { benchProject, type Database, freePort, startBareServer, startDatabase, startServer } from './support/server.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
@@ -57,18 +56,6 @@ function ratioOf(
   const hits = (after[`${cache} hit`] ?? 0) - (before[`${cache} hit`] ?? 0);
   const misses = (after[`${cache} miss`] ?? 0) - (before[`${cache} miss`] ?? 0);
   return { hits, misses, ratio: hits / Math.max(1, hits + misses) };
-}
-
-/** A free TCP port on 127.0.0.1 (the app processes of a cluster share a known one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -8,7 +8,6 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,6 +26,7 @@ import type { TestPlatform } from '@teeka/core/dist/test/support/platform.js';
 import { makeCitizens } from '@teeka/core/dist/test/support/scheduling.js';
 import pg from 'pg';
 import type { LoadInput, LoadResult } from './load.js';
+import { freePort } from './support/server.js';
 
 const run = promisify(execFile);
 
@@ -103,18 +103,6 @@ async function startProfile(): Promise<{ stop(file: string): Promise<string> }> 
       return file;
     },
   };
-}
-
-/** A free TCP port on 127.0.0.1 (the app processes of a cluster must share a known one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

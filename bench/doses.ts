@@ -7,12 +7,12 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { TenantCrypto } from '@teeka/core/dist/src/kernel/crypto/tenant-crypto.js';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import { httpRequestTo } from '@teeka/core/dist/test/support/platform.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { cpuMs } from './support/cpu.js';
 import { type Call, load, rate } from './support/load.js';
 import { loadBeneficiaries } from './support/national-data.js';
 import { startDatabase, startServer } from './support/server.js';
@@ -29,13 +29,6 @@ const TARGET = 800;
 const HOST = 'in.localhost';
 const KEM = 1001;
 const PASSWORD = `bench-${randomBytes(8).toString('hex')}`;
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms on Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // After "pid (comm) ": state is field 0, utime 11, stime 12.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 async function call(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await httpRequestTo(port, HOST, path, { method, body, headers });

@@ -5,10 +5,11 @@
  * (VmHWM) and RSS after the load. Target: peak < 400 MB. See bench/README.md. `npm run bench:memory`.
  */
 import 'reflect-metadata';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { cpuMs } from './support/cpu.js';
 import { type Call, load, rate } from './support/load.js';
 import { startDatabase, startServer } from './support/server.js';
 
@@ -17,16 +18,6 @@ const CLIENTS = numberFrom('BENCH_CLIENTS', 32);
 const SETTLE_SECONDS = numberFrom('BENCH_SETTLE_SECONDS', 5);
 const TARGET_MIB = 400;
 const MiB = 2 ** 20;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every architecture Node runs on. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU time (user + system) the process has used, in ms, from /proc/<pid>/stat. */
-function cpuMs(pid: number): number {
-  // The fields after the command name (which may hold spaces), from the third: utime and stime are the 14th and 15th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
 async function main(): Promise<void> {
   const codes = readdirSync(projectPaths().tenants)
     .filter((name) => name.endsWith('.yaml'))

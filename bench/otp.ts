@@ -7,13 +7,14 @@
  */
 import 'reflect-metadata';
 import { randomInt } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PLUGIN_APPEND_SQL } from '@teeka/core/dist/src/kernel/plugins/plugin-context.js';
 import { SMS_OUTCOME_SQL } from '@teeka/core/dist/src/messaging/sms-dispatcher.js';
 import { OTP_CONFIRM_SQL, OTP_GENERATE_SQL } from '@teeka/core/dist/src/registration/otp-service.js';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { load, rate } from './support/load.js';
 import { pgbench } from './support/pgbench.js';
 import { OVERLAY_FILE, startDatabase, startServer } from './support/server.js';
@@ -75,42 +76,6 @@ const SCRIPT = [
   '',
 ].join('\n');
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux; 0 elsewhere). */
-function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the command name: state is field 3, utime 14, stime 15 (in clock ticks of 1/100 s).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU seconds used by a PostgreSQL server: its postmaster, every process it runs, and those that
- * have ended (pgbench's connections end with it), which the kernel adds to the postmaster's cutime
- * and cstime (fields 16 and 17).
- */
-function serverCpuSeconds(postmaster: number): number {
-  let total = cpuSeconds(postmaster);
-  try {
-    const fields = readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1].split(' ');
-    total += (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    // not on Linux
-  }
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
 async function main(): Promise<void> {
   const database = await startDatabase();
   say(`database: ${database.description}, PostgreSQL ${database.version}`);
@@ -127,17 +92,17 @@ async function main(): Promise<void> {
     await load({ ...base, seconds: WARMUP_SECONDS, firstNumber });
     // CPU time used, not wall time: on a shared machine it says what a sign-in costs whatever else runs.
     const backend = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
-    const postmaster = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const postmaster = postmasterOf(backend);
     // Transactions the tenant database committed: the server's statements (each its own) and the
     // load generator's outbox reads (one per sign-in).
     const commits = async () =>
       Number((await client.query('select xact_commit from pg_stat_database where datname = current_database()')).rows[0].xact_commit);
     await server.startProfile();
     const commitsBefore = await commits();
-    const cpuBefore = { app: cpuSeconds(server.pid), db: serverCpuSeconds(postmaster), load: process.cpuUsage() };
+    const cpuBefore = { app: cpuMs(server.pid), db: treeCpuMs(postmaster), load: process.cpuUsage() };
     const http = await load({ ...base, seconds: SECONDS, firstNumber: firstNumber + 500_000 });
-    const appCpuMs = ((cpuSeconds(server.pid) - cpuBefore.app) * 1000) / Math.max(1, http.ok);
-    const dbCpuMs = ((serverCpuSeconds(postmaster) - cpuBefore.db) * 1000) / Math.max(1, http.ok);
+    const appCpuMs = (cpuMs(server.pid) - cpuBefore.app) / Math.max(1, http.ok);
+    const dbCpuMs = (treeCpuMs(postmaster) - cpuBefore.db) / Math.max(1, http.ok);
     // This process, whose worker thread is the load generator: its share of the machine's two cores.
     const loadUsage = process.cpuUsage(cpuBefore.load);
     const loadCpuMs = (loadUsage.user + loadUsage.system) / 1000 / Math.max(1, http.ok);
@@ -165,14 +130,14 @@ async function main(): Promise<void> {
         )
       ).rows[0];
     const before = await rows();
-    const pgbenchCpuBefore = serverCpuSeconds(postmaster);
+    const pgbenchCpuBefore = treeCpuMs(postmaster);
     const sql = await pgbench(url, SCRIPT, CLIENTS, SECONDS);
-    const pgbenchDbCpuSeconds = serverCpuSeconds(postmaster) - pgbenchCpuBefore;
+    const pgbenchDbCpuMsTotal = treeCpuMs(postmaster) - pgbenchCpuBefore;
     // Every challenge pgbench made must end in a session row (the code matched, the account and
     // session written), or the baseline would be cheaper than the server's work.
     const after = await rows();
     const signedIn = after.sessions - before.sessions;
-    const pgbenchDbCpuMs = (pgbenchDbCpuSeconds * 1000) / Math.max(1, signedIn);
+    const pgbenchDbCpuMs = pgbenchDbCpuMsTotal / Math.max(1, signedIn);
     say(`pgbench: PostgreSQL CPU per sign-in ${pgbenchDbCpuMs.toFixed(2)} ms`);
     say(
       `pgbench: ${sql.tps.toFixed(0)} sign-ins/s, average ${sql.latencyMs} ms, failed ${sql.failed}; ${after.challenges - before.challenges} challenges, ${signedIn} sessions`,

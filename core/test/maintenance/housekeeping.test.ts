@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { hourKey, housekeepingJob, purgeExpired } from '../../src/maintenance/housekeeping.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { tenantDb } from '../support/scheduling.js';
+import { tenantQuery } from '../support/scheduling.js';
 
 let app: TestPlatform;
 const started = new Date();
@@ -14,15 +14,7 @@ test.after.always(async () => {
   await app?.stop();
 });
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = tenantDb(app, 'in');
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => tenantQuery<T>(app, 'in', text, values);
 
 const challenge = (id: string, expiresAgo: string) =>
   sql(

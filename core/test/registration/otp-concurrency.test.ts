@@ -1,8 +1,8 @@
 import test from 'ava';
 import { decodeJwt } from 'jose';
-import pg from 'pg';
 import { latestOtp } from '../support/citizen.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { tenantQuery } from '../support/scheduling.js';
 
 // Sign-in is one statement per request (generate: limits, cooldown and challenge; confirm: attempt,
 // account and session). These are the rules that statement must keep when requests race.
@@ -20,15 +20,7 @@ const otpRequest = (mobile: string) => app.request(HOST, '/api/v1/auth/otp', { m
 const confirm = (txnId: string, otp: string) => app.request(HOST, '/api/v1/auth/otp/confirm', { method: 'POST', body: { txnId, otp } });
 const limits = () => app.platform.tenants.byCode('in')!.config.limits;
 
-async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: app.platform.database.urlFor(app.platform.tenants.byCode('in')!.database) });
-  await client.connect();
-  try {
-    return (await client.query(query, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => tenantQuery<T>(app, 'in', query, params);
 
 function tally(statuses: string[]): Record<string, number> {
   const counts: Record<string, number> = {};

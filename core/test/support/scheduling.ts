@@ -25,6 +25,22 @@ export function tenantDb(app: TestPlatform, code: string): pg.Client {
   return new pg.Client({ connectionString: app.platform.database.urlFor(app.platform.tenants.byCode(code)!.database) });
 }
 
+/** One query on the tenant's database, on a connection of its own (outside the platform's pool). */
+export async function tenantQuery<T = Record<string, unknown>>(
+  app: TestPlatform,
+  code: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = tenantDb(app, code);
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 let phoneCounter = 0;
 
 /**

@@ -141,30 +141,12 @@ export function literalPrefix(regexp: RegExp): string {
   return /^[\x20-\x7e]*$/.test(prefix) ? prefix.toLowerCase() : '';
 }
 
-/** The index of the ')' closing the group opened at `open`, or -1. */
-function closingParen(source: string, open: number): number {
-  let depth = 0;
-  let inClass = false;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(') {
-      depth++;
-    } else if (c === ')') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
-}
-
-/** Whether source[from, to) has a '|' outside its nested groups and character classes. */
-function hasAlternation(source: string, from: number, to: number): boolean {
+/**
+ * Walks source[from, to) outside escapes and character classes, calling `visit` with each other
+ * character and the group depth after it; stops at the first index `visit` returns true for.
+ * Answers that index, or -1.
+ */
+function scan(source: string, from: number, to: number, visit: (c: string, depth: number) => boolean): number {
   let depth = 0;
   let inClass = false;
   for (let i = from; i < to; i++) {
@@ -175,13 +157,21 @@ function hasAlternation(source: string, from: number, to: number): boolean {
       if (c === ']') inClass = false;
     } else if (c === '[') {
       inClass = true;
-    } else if (c === '(') {
-      depth++;
-    } else if (c === ')') {
-      depth--;
-    } else if (c === '|' && depth === 0) {
-      return true;
+    } else {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if (visit(c, depth)) return i;
     }
   }
-  return false;
+  return -1;
+}
+
+/** The index of the ')' closing the group opened at `open`, or -1. */
+function closingParen(source: string, open: number): number {
+  return scan(source, open, source.length, (c, depth) => c === ')' && depth === 0);
+}
+
+/** Whether source[from, to) has a '|' outside its nested groups and character classes. */
+function hasAlternation(source: string, from: number, to: number): boolean {
+  return scan(source, from, to, (c, depth) => c === '|' && depth === 0) >= 0;
 }
