@@ -11,7 +11,7 @@ import { addDays } from '../../src/vaccination/dose-schedule.js';
 import { bearer } from '../support/citizen.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { projectCopy } from '../support/project-copy.js';
-import { dayFromToday, makeCitizens, tenantDb } from '../support/scheduling.js';
+import { dayFromToday, makeCitizens, tenantDb, tenantQuery } from '../support/scheduling.js';
 
 /**
  * The availability cache (scheduling/availability-cache.ts): one entry per district, postal code
@@ -264,6 +264,33 @@ test.serial('staleness is bounded by availabilityCacheSeconds: a booking shows o
   t.true(soon.age <= TTL_SECONDS);
   await delay(Math.max(0, read + TTL_SECONDS * 1000 + 100 - Date.now()));
   t.is((await free()).free, 4, 'after the lifetime, the booking shows');
+});
+
+test.serial('Co-WIN location lists are kept per language for availabilityCacheSeconds, then read again', async (t) => {
+  const districts = async (language?: string) => {
+    const answer = await app.request(HOST, '/cowin/v2/admin/location/districts/21', {
+      headers: language ? { 'Accept-Language': language } : {},
+    });
+    t.is(answer.status, 200, answer.text);
+    t.is(answer.headers['content-type'], 'application/json; charset=utf-8');
+    return answer.json<{ districts: { district_id: number; district_name: string; district_name_l?: string }[] }>().districts;
+  };
+  const mumbai = async (language?: string) => (await districts(language)).find((d) => d.district_id === 395)!;
+  const [{ name }] = await tenantQuery<{ name: string }>(app, 'in', `select name from area where level = 'district' and id = 395`);
+  await tenantQuery(app, 'in', `update area set names = '{"hi": "मुंबई"}' where level = 'district' and id = 395`);
+  try {
+    await delay(TTL_SECONDS * 1000 + 100);
+    t.deepEqual(Object.keys(await mumbai()), ['state_id', 'district_id', 'district_name'], 'no *_l fields without Accept-Language');
+    t.like(await mumbai('hi'), { district_name: 'Mumbai', district_name_l: 'मुंबई' }, 'the Hindi list is its own');
+    const read = Date.now();
+    await tenantQuery(app, 'in', `update area set name = 'Mumbai (renamed)' where level = 'district' and id = 395`);
+    if (Date.now() - read < TTL_SECONDS * 1000) t.is((await mumbai()).district_name, 'Mumbai', 'kept within the lifetime');
+    await delay(Math.max(0, read + TTL_SECONDS * 1000 + 100 - Date.now()));
+    t.is((await mumbai()).district_name, 'Mumbai (renamed)', 'read again after the lifetime');
+    t.like(await mumbai('hi'), { district_name: 'Mumbai (renamed)', district_name_l: 'मुंबई' });
+  } finally {
+    await tenantQuery(app, 'in', `update area set name = $1, names = null where level = 'district' and id = 395`, [name]);
+  }
 });
 
 test.serial('the cache is bounded by TEEKA_AVAILABILITY_CACHE_MB, whatever is searched', async (t) => {
