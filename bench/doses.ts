@@ -12,7 +12,7 @@ import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import { httpRequestTo } from '@teeka/core/dist/test/support/platform.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
-import { cpuMs } from './support/cpu.js';
+import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type Call, load, rate } from './support/load.js';
 import { loadBeneficiaries } from './support/national-data.js';
 import { startDatabase, startServer } from './support/server.js';
@@ -142,8 +142,10 @@ async function main(): Promise<void> {
     const warmUp = Math.floor(sequences.length / 10);
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'sequences' as const };
     await load({ ...base, seconds: WARMUP_SECONDS, sequences: sequences.slice(0, warmUp) });
+    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
     await server.startProfile();
     const cpu0 = cpuMs(server.pid);
+    const db0 = treeCpuMs(postmaster);
     const t0 = Date.now();
     const result = await load({ ...base, seconds: SECONDS, sequences: sequences.slice(warmUp) });
     const l = latency(result.latencies);
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
     // The server's CPU for each dose of the measured run, its certificate included: less sensitive
     // than the rate to other load on the machine (it is what the doses cost, not how fast they came).
     const serverCpuMsPerDose = doses > 0 ? (cpuMs(server.pid) - cpu0) / doses : 0;
+    // PostgreSQL's too (every backend of the cluster: the server's, pg-boss's, this process's polls).
+    const postgresCpuMsPerDose = doses > 0 ? (treeCpuMs(postmaster) - db0) / doses : 0;
     const profile = await server.stopProfile();
     const withCertificates = Math.min(doses, certificates);
     const seconds = Math.max(result.elapsedMs, lastAt - t0) / 1000;
@@ -186,12 +190,15 @@ async function main(): Promise<void> {
     say(
       `certificates: ${certificates} of ${doses} doses, the last ${((lastAt - t0) / 1000).toFixed(1)} s after the start → ${perSecond.toFixed(0)} doses with certificates/s`,
     );
-    say(`server CPU: ${serverCpuMsPerDose.toFixed(1)} ms per dose with its certificate (verify + dose + certificate jobs)`);
+    say(
+      `CPU per dose with its certificate (verify + dose + certificate jobs): server ${serverCpuMsPerDose.toFixed(1)} ms, PostgreSQL ${postgresCpuMsPerDose.toFixed(1)} ms`,
+    );
     report({
       name: 'doses',
       figures: {
         dosesWithCertificatesPerSecond: round(perSecond, 1),
         serverCpuMsPerDose: round(serverCpuMsPerDose, 1),
+        postgresCpuMsPerDose: round(postgresCpuMsPerDose, 1),
         dosesRecordedPerSecond: round(rate(result), 1),
         p50Ms: l.p50,
         p99Ms: l.p99,
