@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { run, statement, statementFor } from '../kernel/db/prepared.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { countCertificate } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -12,6 +13,8 @@ import type { CertificateRecord, FormatId, Issued, SigningKey } from './record.j
 import { buildRecord, type DoseRow, PERSON_COLUMNS, PERSON_DOSES_JSON, type PersonRow, personDoses } from './record-builder.js';
 
 const NONE = '00000000-0000-0000-0000-000000000000';
+
+const LOCK_PERSON = statement('teeka-certificate-lock-person', 'select account_id from beneficiary where id = ? for update');
 
 /** Why a certificate is issued, and what happens to the person's earlier ones. */
 export interface IssueCause {
@@ -80,13 +83,12 @@ export class CertificateIssuer {
     return this.em.transactional(async (em) => {
       // Locked first, and read after: a concurrent issue for this person has committed by then,
       // so the version and the earlier certificates below include its certificate.
-      const [person] = await em.execute<{ account_id: string | null }[]>('select account_id from beneficiary where id = ? for update', [
-        beneficiaryId,
-      ]);
+      const [person] = await run<{ account_id: string | null }>(em as EntityManager, LOCK_PERSON, [beneficiaryId]);
       if (!person) return undefined;
       const formats = this.config.certificates.formats;
       const latest = cause.onlyIfLatest ? cause.doseRecordId : undefined;
-      const [facts] = await em.execute<(PersonRow & IssueFacts)[]>(
+      const factsStatement = statementFor(
+        'teeka-certificate-facts',
         `select ${PERSON_COLUMNS}, ${PERSON_DOSES_JSON} as doses,
            (select json_build_object('id', c.id, 'certificate_id', c.certificate_id, 'kind', c.kind, 'version', c.version)
             from certificate c where c.issue_key = ?) as done,
@@ -99,8 +101,13 @@ export class CertificateIssuer {
 } as covered,
            ${activeKeysJson(formats)} as keys
          from beneficiary b left join certificate_passport p on p.beneficiary_id = b.id where b.id = ?`,
-        [cause.issueKey, ...(latest ? [latest] : []), ...formats, beneficiaryId],
       );
+      const [facts] = await run<PersonRow & IssueFacts>(em as EntityManager, factsStatement, [
+        cause.issueKey,
+        ...(latest ? [latest] : []),
+        ...formats,
+        beneficiaryId,
+      ]);
       if (facts.covered) {
         this.log.info({ doseRecordId: latest }, 'a later certificate covers this dose');
         return undefined;
@@ -149,15 +156,19 @@ export class CertificateIssuer {
         issuedAt,
       ];
       if (cause.revoke) {
-        await em.execute(insert, values);
+        await run(em as EntityManager, statementFor('teeka-certificate-insert', insert), values);
         await this.retireEarlier(em as EntityManager, beneficiaryId, cause, id);
       } else {
         // A new dose: the new certificate and the earlier ones superseded, in one statement (the
         // update's snapshot does not hold the row inserted beside it, and skips it by id anyway).
-        await em.execute(
-          `with issued as (${insert} returning id)
-           update certificate set state = 'superseded', superseded_at = now(), replaced_by = ?
-           where beneficiary_id = ? and state = 'active' and id <> ?`,
+        await run(
+          em as EntityManager,
+          statementFor(
+            'teeka-certificate-issue',
+            `with issued as (${insert} returning id)
+             update certificate set state = 'superseded', superseded_at = now(), replaced_by = ?
+             where beneficiary_id = ? and state = 'active' and id <> ?`,
+          ),
           [...values, id, beneficiaryId, id],
         );
       }

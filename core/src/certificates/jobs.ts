@@ -1,5 +1,6 @@
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { TOKENS } from '../kernel/di/tokens.js';
+import { run, statement } from '../kernel/db/prepared.js';
 import { defineJob, type JobContext } from '../kernel/jobs/job.js';
 import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
 import type { DoseEvent } from '../vaccination/dose-events.js';
@@ -54,15 +55,19 @@ export const certificateIssueJob = defineJob<IssueData>({
   },
 });
 
+const NOTICE_FACTS = statement(
+  'teeka-certificate-notice',
+  `select c.certificate_id, c.kind, c.state, b.name, acc.phone_enc, acc.language
+   from certificate c join beneficiary b on b.id = c.beneficiary_id join account acc on acc.id = b.account_id where c.id = ?`,
+);
+
 /** The SMS to the person's account: their certificate is ready, with a link to download it. */
 export const certificateNoticeJob = defineJob<{ certificate: string }>({
   name: 'certificates.notice',
   async handle(data, context) {
-    const [row] = await context.em.execute<
-      { certificate_id: string; kind: string; state: string; name: string; phone_enc: Buffer; language: string }[]
-    >(
-      `select c.certificate_id, c.kind, c.state, b.name, acc.phone_enc, acc.language
-       from certificate c join beneficiary b on b.id = c.beneficiary_id join account acc on acc.id = b.account_id where c.id = ?`,
+    const [row] = await run<{ certificate_id: string; kind: string; state: string; name: string; phone_enc: Buffer; language: string }>(
+      context.em,
+      NOTICE_FACTS,
       [data.certificate],
     );
     if (row?.state !== 'active') return context.log.info({ certificate: data.certificate }, 'certificate replaced before its notice');

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { run, statement } from '../kernel/db/prepared.js';
 import { OutOfStockError } from './errors.js';
 import { formatLocation, type Location } from './locations.js';
 
@@ -41,6 +42,11 @@ export interface Moved {
   balance: number;
 }
 
+const LOCK_BALANCE = statement(
+  'teeka-stock-lock-balance',
+  'select doses from stock_balance where location_kind = ? and location_id = ? and batch_id = ? for update',
+);
+
 /**
  * Locks the balance rows of a batch at the given locations, in a fixed order, and answers their
  * doses (0 for a location that holds none). `create` makes missing rows (for stock coming in).
@@ -62,10 +68,7 @@ export async function lockBalances(
         'run',
       );
     }
-    const [row] = await em.execute<{ doses: number }[]>(
-      'select doses from stock_balance where location_kind = ? and location_id = ? and batch_id = ? for update',
-      [kind, id, batchId],
-    );
+    const [row] = await run<{ doses: number }>(em, LOCK_BALANCE, [kind, id, batchId]);
     balances.set(key, row?.doses ?? 0);
   }
   return balances;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
+import { run, statement } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -90,6 +91,51 @@ interface VialRow {
  * Errors are typed with stable codes: `batch-expired`, `batch-recalled`, `out-of-stock` (409),
  * `batch-vaccine-mismatch` (409), `not-found` (404). Permissions are the caller's business.
  */
+/** A single-dose product: the balance taken, if it holds enough, and the movement, in one statement. */
+const TAKE_SINGLE_DOSES = statement(
+  'teeka-stock-take-single',
+  `with bal as (update stock_balance set doses = doses - ?, updated_at = now()
+                where location_kind = ? and location_id = ? and batch_id = ? and doses >= ? returning doses),
+        mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
+               select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
+   select (select doses from bal) as balance, (select id from mv) as movement_id`,
+);
+
+/** One dose of a multi-dose product, with the balance locked: from the oldest open vial, or a new one (see take). */
+const TAKE_FROM_VIAL = statement(
+  'teeka-stock-take-vial',
+  `with expired as (select count(*)::int as n from open_vial
+                          where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and discard_at <= now()),
+              oldest as (select id from open_vial
+                         where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and doses_left > 0
+                         order by opened_at, id limit 1),
+              taken as (update open_vial v set doses_left = v.doses_left - 1,
+                          state = case when v.doses_left = 1 then 'used-up' else 'open' end,
+                          closed_at = case when v.doses_left = 1 then now() else null end
+                        where v.id = (select id from oldest) and (select n from expired) = 0
+                        returning v.id, v.doses_left, v.discard_at),
+              unopened as (select ?::int - coalesce(sum(doses_left), 0)::int as n from open_vial
+                           where location_kind = ? and location_id = ? and batch_id = ? and state = 'open'),
+              opened as (insert into open_vial (id, batch_id, location_kind, location_id, doses_in_vial, doses_left, state, opened_by,
+                            discard_at, closed_at)
+                         select ?, ?, ?, ?, least(?::int, u.n), least(?::int, u.n) - 1,
+                           case when least(?::int, u.n) = 1 then 'used-up' else 'open' end, ?, now() + make_interval(secs => ?),
+                           case when least(?::int, u.n) = 1 then now() end
+                         from unopened u
+                         where u.n >= 1 and (select n from expired) = 0 and not exists (select 1 from oldest)
+                         returning id, doses_left, discard_at),
+              bal as (update stock_balance set doses = doses - 1, updated_at = now()
+                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= 1
+                        and (exists (select 1 from taken) or exists (select 1 from opened))
+                      returning doses),
+              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
+                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
+         select (select n from expired) as expired, (select doses from bal) as balance, (select id from mv) as movement_id,
+           coalesce((select id from taken), (select id from opened)) as vial_id,
+           coalesce((select doses_left from taken), (select doses_left from opened)) as doses_left,
+           coalesce((select discard_at from taken), (select discard_at from opened)) as discard_at`,
+);
+
 @injectable()
 export class StockService {
   constructor(@inject(TOKENS.TenantConfig) private readonly tenant: TenantConfig) {}
@@ -167,14 +213,12 @@ export class StockService {
     const movement = [batch.id, location.kind, location.id, -doses, request.reference, request.actorId ?? null];
     if (batch.dosesPerVial === 1) {
       // The conditional decrement and the movement in one statement: the row is locked from here to the commit.
-      const [row] = await em.execute<{ balance: number | null; movement_id: string | null }[]>(
-        `with bal as (update stock_balance set doses = doses - ?, updated_at = now()
-                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= ? returning doses),
-              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
-                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
-         select (select doses from bal) as balance, (select id from mv) as movement_id`,
-        [doses, ...key, doses, ...movement],
-      );
+      const [row] = await run<{ balance: number | null; movement_id: string | null }>(em, TAKE_SINGLE_DOSES, [
+        doses,
+        ...key,
+        doses,
+        ...movement,
+      ]);
       if (row.balance === null) throw new OutOfStockError(doses, await lockBalance(em, batch.id, location));
       return { movementId: Number(row.movement_id), balance: row.balance, location: formatLocation(location), vials: [] };
     }
@@ -182,56 +226,24 @@ export class StockService {
     if (doses === 1 && balance >= 1) {
       // Locked, so this statement's snapshot holds every earlier dose here. It writes only when no
       // open vial is past its discard time (those need wastage movements first: the general path).
-      const [row] = await em.execute<TakeRow[]>(
-        `with expired as (select count(*)::int as n from open_vial
-                          where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and discard_at <= now()),
-              oldest as (select id from open_vial
-                         where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and doses_left > 0
-                         order by opened_at, id limit 1),
-              taken as (update open_vial v set doses_left = v.doses_left - 1,
-                          state = case when v.doses_left = 1 then 'used-up' else 'open' end,
-                          closed_at = case when v.doses_left = 1 then now() else null end
-                        where v.id = (select id from oldest) and (select n from expired) = 0
-                        returning v.id, v.doses_left, v.discard_at),
-              unopened as (select ?::int - coalesce(sum(doses_left), 0)::int as n from open_vial
-                           where location_kind = ? and location_id = ? and batch_id = ? and state = 'open'),
-              opened as (insert into open_vial (id, batch_id, location_kind, location_id, doses_in_vial, doses_left, state, opened_by,
-                            discard_at, closed_at)
-                         select ?, ?, ?, ?, least(?::int, u.n), least(?::int, u.n) - 1,
-                           case when least(?::int, u.n) = 1 then 'used-up' else 'open' end, ?, now() + make_interval(secs => ?),
-                           case when least(?::int, u.n) = 1 then now() end
-                         from unopened u
-                         where u.n >= 1 and (select n from expired) = 0 and not exists (select 1 from oldest)
-                         returning id, doses_left, discard_at),
-              bal as (update stock_balance set doses = doses - 1, updated_at = now()
-                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= 1
-                        and (exists (select 1 from taken) or exists (select 1 from opened))
-                      returning doses),
-              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
-                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
-         select (select n from expired) as expired, (select doses from bal) as balance, (select id from mv) as movement_id,
-           coalesce((select id from taken), (select id from opened)) as vial_id,
-           coalesce((select doses_left from taken), (select doses_left from opened)) as doses_left,
-           coalesce((select discard_at from taken), (select discard_at from opened)) as discard_at`,
-        [
-          ...key,
-          ...key,
-          balance,
-          ...key,
-          randomUUID(),
-          batch.id,
-          location.kind,
-          location.id,
-          batch.dosesPerVial,
-          batch.dosesPerVial,
-          batch.dosesPerVial,
-          request.actorId ?? null,
-          Math.round(this.openVialHours(batch.vaccine) * 3600),
-          batch.dosesPerVial,
-          ...key,
-          ...movement,
-        ],
-      );
+      const [row] = await run<TakeRow>(em, TAKE_FROM_VIAL, [
+        ...key,
+        ...key,
+        balance,
+        ...key,
+        randomUUID(),
+        batch.id,
+        location.kind,
+        location.id,
+        batch.dosesPerVial,
+        batch.dosesPerVial,
+        batch.dosesPerVial,
+        request.actorId ?? null,
+        Math.round(this.openVialHours(batch.vaccine) * 3600),
+        batch.dosesPerVial,
+        ...key,
+        ...movement,
+      ]);
       if (row.expired === 0) {
         if (row.balance === null || row.vial_id === null) throw new OutOfStockError(doses, balance);
         return {

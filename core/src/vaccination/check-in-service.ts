@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { run, statement, statementFor } from '../kernel/db/prepared.js';
 import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
@@ -68,6 +69,33 @@ interface PersonRow {
  * guesses cannot exceed the limit) and lock the code after SECURITY_CODE_MAX_FAILURES; every
  * verification and every wrong code is audited. Codes and document numbers are never logged.
  */
+/** An appointment and its session (bookedToday). */
+const BOOKED_TODAY = statement(
+  'teeka-booked-today',
+  `select a.id, a.beneficiary_id, a.security_code, a.state, s.id as session_id, s.facility_id, s.state as session_state,
+     to_char(s.date, 'YYYY-MM-DD') as date
+   from appointment a left join vaccination_session s on s.id = a.session_id where a.id = ?`,
+);
+
+/** The person, their doses, their latest appointment in the session and their check-in (person). */
+const PERSON_AT_SESSION = statement(
+  'teeka-person-at-session',
+  `select b.reference_id, b.name, b.gender, b.birth_year, b.document_type, b.document_masked,
+     coalesce((select json_agg(json_build_object('vaccine', d.vaccine, 'doseNumber', d.dose_number,
+         'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number)
+       from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided'), '[]') as history,
+     ap.id as appointment_id, ap.dose_number, ap.label, ap.state as appointment_state,
+     ci.arrived_at, ci.verified_by, ci.verified_at
+   from beneficiary b
+   left join lateral (
+     select a.id, a.dose_number, sl.label, a.state from appointment a
+     join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index
+     where a.session_id = ? and a.beneficiary_id = b.id and a.state in ('booked', 'completed')
+     order by a.created_at desc limit 1) ap on true
+   left join check_in ci on ci.session_id = ? and ci.beneficiary_id = b.id
+   where b.id = ?`,
+);
+
 @injectable()
 export class CheckInService {
   constructor(
@@ -104,7 +132,8 @@ export class CheckInService {
       // The right code, in one statement (so no transaction round trips): the counter unchanged
       // but checked, then the check-in and its audit entry only when it was under the limit.
       const verified = this.verifiedParts(actor, session.id, appointment.beneficiaryId, appointment.id, 'security-code', 'code');
-      const [row] = await this.em.execute<{ verified: boolean }[]>(
+      const verify = statementFor(
+        'teeka-verify-code',
         `with code as (
            insert into security_code_check (appointment_id, failures) values (?, 0)
            on conflict (appointment_id) do update set failures = security_code_check.failures
@@ -112,8 +141,8 @@ export class CheckInService {
            returning failures),
          ${verified.sql}
          select exists (select 1 from code) as verified`,
-        [appointment.id, SECURITY_CODE_MAX_FAILURES, ...verified.params],
       );
+      const [row] = await run<{ verified: boolean }>(this.em, verify, [appointment.id, SECURITY_CODE_MAX_FAILURES, ...verified.params]);
       if (!row.verified) throw new SecurityCodeLockedError();
       return this.person(session, appointment.beneficiaryId);
     }
@@ -228,23 +257,16 @@ export class CheckInService {
    * the order sessionToday checks a session.
    */
   private async bookedToday(actor: StaffContext, appointmentId: string) {
-    const [row] = await this.em.execute<
-      {
-        id: string;
-        beneficiary_id: string;
-        security_code: string;
-        state: string;
-        session_id: string | null;
-        facility_id: number;
-        session_state: string;
-        date: string;
-      }[]
-    >(
-      `select a.id, a.beneficiary_id, a.security_code, a.state, s.id as session_id, s.facility_id, s.state as session_state,
-         to_char(s.date, 'YYYY-MM-DD') as date
-       from appointment a left join vaccination_session s on s.id = a.session_id where a.id = ?`,
-      [appointmentId],
-    );
+    const [row] = await run<{
+      id: string;
+      beneficiary_id: string;
+      security_code: string;
+      state: string;
+      session_id: string | null;
+      facility_id: number;
+      session_state: string;
+      date: string;
+    }>(this.em, BOOKED_TODAY, [appointmentId]);
     if (!row) throw new NotFoundError('no such appointment');
     if (!row.session_id) throw new NotFoundError('no such session');
     await this.access.at(actor, row.facility_id, 'vaccinate');
@@ -267,23 +289,7 @@ export class CheckInService {
 
   async person(session: Pick<VaccinationSession, 'id' | 'date'>, beneficiaryId: string): Promise<PersonAtCentre> {
     // The person, their doses, their latest appointment in the session and their check-in: one query.
-    const [row] = await this.em.execute<PersonRow[]>(
-      `select b.reference_id, b.name, b.gender, b.birth_year, b.document_type, b.document_masked,
-         coalesce((select json_agg(json_build_object('vaccine', d.vaccine, 'doseNumber', d.dose_number,
-             'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number)
-           from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided'), '[]') as history,
-         ap.id as appointment_id, ap.dose_number, ap.label, ap.state as appointment_state,
-         ci.arrived_at, ci.verified_by, ci.verified_at
-       from beneficiary b
-       left join lateral (
-         select a.id, a.dose_number, sl.label, a.state from appointment a
-         join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index
-         where a.session_id = ? and a.beneficiary_id = b.id and a.state in ('booked', 'completed')
-         order by a.created_at desc limit 1) ap on true
-       left join check_in ci on ci.session_id = ? and ci.beneficiary_id = b.id
-       where b.id = ?`,
-      [session.id, session.id, beneficiaryId],
-    );
+    const [row] = await run<PersonRow>(this.em, PERSON_AT_SESSION, [session.id, session.id, beneficiaryId]);
     if (!row) throw new NotFoundError('no such beneficiary');
     const due = nextDose(row.history, this.tenant.vaccines, todayIn(this.tenant.timeZone));
     return {

@@ -5,6 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import { formatLocation } from '../inventory/locations.js';
 import { type BatchFacts, StockService } from '../inventory/stock-service.js';
 import { AuditLog } from '../kernel/audit/audit-log.js';
+import { run, statement, statementFor } from '../kernel/db/prepared.js';
 import { inTransaction } from '../kernel/db/transaction.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, TeekaError, ValidationError } from '../kernel/errors.js';
@@ -66,7 +67,9 @@ interface Facts {
 }
 
 /** The session, the person (by reference id), their check-in there, its appointment, their doses, and the batch. */
-const FACTS = `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age,
+const FACTS = statement(
+  'teeka-dose-facts',
+  `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age,
     s.state as session_state,
     array(select c.dose_number from session_capacity c where c.session_id = s.id) as offered,
     b.id as beneficiary_id, b.birth_year, b.comorbidities_enc, ci.verified_by,
@@ -83,7 +86,13 @@ const FACTS = `select s.id as session_id, s.facility_id, to_char(s.date, 'YYYY-M
   left join check_in ci on ci.session_id = s.id and ci.beneficiary_id = b.id
   left join appointment a on a.id = ci.appointment_id
   left join batch bt on bt.id = ?
-  where s.id = ?`;
+  where s.id = ?`,
+);
+
+const DOSE_BY_IDEMPOTENCY_KEY = statement(
+  'teeka-dose-by-idempotency-key',
+  'select id, request_hash from dose_record where idempotency_key = ?',
+);
 
 /**
  * Records a dose given at a session. Everything that only reads comes first, outside the
@@ -150,7 +159,7 @@ export class DoseRecording {
     requestHash: string,
   ): Promise<{ dose: DoseView; replayed: boolean }> {
     // Every fact the dose depends on, read in one query (not one per table), then checked one by one.
-    const [facts] = await this.em.execute<Facts[]>(FACTS, [input.beneficiary, input.batchId, input.sessionId]);
+    const [facts] = await run<Facts>(this.em, FACTS, [input.beneficiary, input.batchId, input.sessionId]);
     if (!facts) throw new NotFoundError('no such session');
     await this.access.at(actor, facts.facility_id, 'vaccinate');
     if (facts.session_state === 'cancelled') throw new SessionCancelledError();
@@ -218,7 +227,8 @@ export class DoseRecording {
         // One statement: the dose record (a concurrent duplicate waits on its unique indexes, then
         // fails, before any stock is touched), the appointment completed or a walk-in place taken,
         // and the audit entry.
-        const [done] = await em.execute<{ placed: number; recorded_at: Date }[]>(
+        const insert = statementFor(
+          'teeka-dose-insert',
           `with dose as (
              insert into dose_record (id, beneficiary_id, vaccine, dose_number, given_on, facility_id, interval_exception, recorded_by,
                recorded_at, batch_id, session_id, appointment_id, administered_at, vaccinator_id, injection_site, idempotency_key,
@@ -233,28 +243,28 @@ export class DoseRecording {
 }),
            audited as (${audited.sql})
            select (select count(*) from placed)::int as placed, (select recorded_at from dose) as recorded_at`,
-          [
-            id,
-            beneficiary.id,
-            session.vaccine,
-            fits.dose,
-            String(session.date),
-            session.facilityId,
-            fits.exception ?? null,
-            actor.user.id,
-            input.batchId,
-            session.id,
-            appointment?.id ?? null,
-            administeredAt,
-            vaccinatorId,
-            input.injectionSite,
-            idempotencyKey ?? null,
-            requestHash,
-            formatLocation(source.location),
-            ...(appointment ? [appointment.id] : [session.id, fits.dose]),
-            ...audited.params,
-          ],
         );
+        const [done] = await run<{ placed: number; recorded_at: Date }>(em, insert, [
+          id,
+          beneficiary.id,
+          session.vaccine,
+          fits.dose,
+          String(session.date),
+          session.facilityId,
+          fits.exception ?? null,
+          actor.user.id,
+          input.batchId,
+          session.id,
+          appointment?.id ?? null,
+          administeredAt,
+          vaccinatorId,
+          input.injectionSite,
+          idempotencyKey ?? null,
+          requestHash,
+          formatLocation(source.location),
+          ...(appointment ? [appointment.id] : [session.id, fits.dose]),
+          ...audited.params,
+        ]);
         if (!done.placed) throw appointment ? new AppointmentNotActiveError() : new WalkinFullError();
         recordedAt = done.recorded_at;
         // The dose's follow-up work (its certificate job), stored in this transaction: it exists
@@ -301,10 +311,7 @@ export class DoseRecording {
   }
 
   private async replay(idempotencyKey: string, requestHash: string): Promise<DoseView | undefined> {
-    const [earlier] = await this.em.execute<{ id: string; request_hash: string }[]>(
-      'select id, request_hash from dose_record where idempotency_key = ?',
-      [idempotencyKey],
-    );
+    const [earlier] = await run<{ id: string; request_hash: string }>(this.em, DOSE_BY_IDEMPOTENCY_KEY, [idempotencyKey]);
     if (!earlier) return undefined;
     if (earlier.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
     return doseView(this.em, earlier.id);

@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { preparePool } from './prepared.js';
 
 export type TenantOrm = MikroORM;
 
@@ -22,6 +23,8 @@ export async function openTenantOrm(clientUrl: string, options: { poolMax?: numb
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'teeka_migrations', snapshot: false, silent: true },
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // Hot statements (kernel/db/prepared.ts `statement`) run prepared on every connection.
+    driverOptions: { onPoolCreated: preparePool },
     // Every unit of work must run in a forked EntityManager (one per request); the global one
     // is shared by all requests of the tenant and must never accumulate entities.
     allowGlobalContext: false,

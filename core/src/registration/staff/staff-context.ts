@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { run, statement } from '../../kernel/db/prepared.js';
 import { UnauthorizedError } from '../../kernel/errors.js';
 import { type AppContext, tenantScope } from '../../kernel/http/state.js';
 import { StaffRole, StaffUser } from '../staff-user.entity.js';
@@ -27,6 +28,13 @@ export async function grantsOf(em: EntityManager, userId: string): Promise<Grant
   return sortGrants(rows.map(grantOf).filter((grant) => grant !== undefined));
 }
 
+const STAFF_WITH_ROLES = statement(
+  'teeka-staff-with-roles',
+  `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeId', r.scope_id))
+     from staff_role r where r.user_id = u.id), '[]') as roles
+   from staff_user u where u.id = ?`,
+);
+
 /**
  * The member of staff behind the request (after requireStaff()), with roles read afresh from
  * staff_role on every request, so a revoked role stops working at once. A deleted or deactivated
@@ -37,12 +45,7 @@ export async function currentStaff(ctx: AppContext): Promise<StaffContext> {
   if (!staff) throw new UnauthorizedError();
   const { em } = tenantScope(ctx);
   // The account and its roles in one query (this runs on every staff request).
-  const [row] = await em.execute<(Record<string, unknown> & { roles: RoleRow[] })[]>(
-    `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeId', r.scope_id))
-       from staff_role r where r.user_id = u.id), '[]') as roles
-     from staff_user u where u.id = ?`,
-    [staff.userId],
-  );
+  const [row] = await run<Record<string, unknown> & { roles: RoleRow[] }>(em, STAFF_WITH_ROLES, [staff.userId]);
   if (!row) throw new UnauthorizedError('session-ended', 'staff account no longer active');
   const { roles, ...columns } = row;
   const user = em.map(StaffUser, columns);
