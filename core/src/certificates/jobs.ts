@@ -1,6 +1,6 @@
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { TOKENS } from '../kernel/di/tokens.js';
 import { run, statement } from '../kernel/db/prepared.js';
+import { TOKENS } from '../kernel/di/tokens.js';
 import { defineJob, type JobContext } from '../kernel/jobs/job.js';
 import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
 import type { DoseEvent } from '../vaccination/dose-events.js';
