@@ -1,9 +1,25 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { run, statement } from '../kernel/db/prepared.js';
 import type { Tenant } from '../kernel/tenancy/tenant.js';
 import { todayIn } from '../scheduling/slots.js';
 import { appointmentBookedJob, appointmentReminderJob, placeKey, reminderTime } from './notices.js';
 
 /** Rows moved to the job queue per transaction. */
 const BATCH = 500;
+
+/** The oldest rows no other relay holds, with what their notices need. */
+const CLAIM_BATCH = statement(
+  'teeka-outbox-claim',
+  `select o.appointment_id as "appointmentId", a.session_id as "sessionId", a.slot_index as "slotIndex",
+          to_char(s.date, 'YYYY-MM-DD') as date, a.state
+   from notice_outbox o
+   left join appointment a on a.id = o.appointment_id
+   left join vaccination_session s on s.id = a.session_id
+   order by o.created_at
+   limit ${BATCH}
+   for update of o skip locked`,
+);
+const DELETE_RELAYED = statement('teeka-outbox-delete', 'delete from notice_outbox where appointment_id = any(?::uuid[])');
 /** How often each process looks for rows left behind (a process killed between commit and relay). */
 const SWEEP_MS = 15_000;
 
@@ -92,16 +108,7 @@ export class NoticeOutbox {
     const jobs = this.tenant.jobs;
     const { timeZone } = this.tenant.config;
     return this.tenant.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<Row[]>(
-        `select o.appointment_id as "appointmentId", a.session_id as "sessionId", a.slot_index as "slotIndex",
-                to_char(s.date, 'YYYY-MM-DD') as date, a.state
-         from notice_outbox o
-         left join appointment a on a.id = o.appointment_id
-         left join vaccination_session s on s.id = a.session_id
-         order by o.created_at
-         limit ${BATCH}
-         for update of o skip locked`,
-      );
+      const rows = await run<Row>(em as EntityManager, CLAIM_BATCH, []);
       if (rows.length === 0) return 0;
       // Cancelled before its notice was queued: its own notice says so; nothing to confirm.
       const placements = rows
@@ -123,11 +130,7 @@ export class NoticeOutbox {
             startAfter: reminderTime(placement.date, timeZone),
           })),
       );
-      await em.execute(
-        `delete from notice_outbox where appointment_id in (${rows.map(() => '?').join(', ')})`,
-        rows.map((row) => row.appointmentId),
-        'run',
-      );
+      await run(em as EntityManager, DELETE_RELAYED, [rows.map((row) => row.appointmentId)]);
       return rows.length;
     });
   }

@@ -2,6 +2,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
+import { run, statementFor } from '../kernel/db/prepared.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { countBooking } from '../kernel/metrics/metrics.js';
@@ -330,14 +331,16 @@ export class BookingService {
                  from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided')))
            from beneficiary b where b.account_id = ? and b.reference_id in (${referenceIds.map(() => '?').join(', ')}))`
         : 'null';
-    const [row] = await this.em.execute<TargetRow[]>(
+    // One prepared statement per number of people named (a few: an account holds a handful).
+    const statement = statementFor(
+      'teeka-booking-target',
       `select s.id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age, s.state, s.bookable_from,
          (select sl.slot_index from session_slot sl where sl.session_id = s.id and sl.label = ?) as slot_index,
          array(select c.dose_number from session_capacity c where c.session_id = s.id) as doses,
          ${people} as people
        from vaccination_session s where s.id = ?`,
-      [label, ...(people === 'null' ? [] : [accountId, ...referenceIds]), sessionId],
     );
+    const [row] = await run<TargetRow>(this.em, statement, [label, ...(people === 'null' ? [] : [accountId, ...referenceIds]), sessionId]);
     if (!row) throw new NotFoundError('no such session');
     const session: SessionFacts = {
       id: row.id,
@@ -421,7 +424,8 @@ export class BookingService {
       // (counter moved, slot did not), and the error undoes the counter. Otherwise the condition
       // is "the slot moved": a full counter writes nothing.
       const [[dose, count]] = doses;
-      const query = em.execute<AppointmentRow[]>(
+      const statement = statementFor(
+        'teeka-booking-take',
         `with c as (
            update session_capacity set online_booked = online_booked + ?
            where session_id = ? and dose_number = ? and online_booked + ? <= online_capacity
@@ -433,8 +437,8 @@ export class BookingService {
          ${insert(
            `where (select count(*) from sl) = 1 / (case when (select count(*) from c) > (select count(*) from sl) then 0 else 1 end)`,
          )}`,
-        [count, sessionId, dose, count, seats.length, slotIndex, seats.length, ...values],
       );
+      const query = run<AppointmentRow>(em, statement, [count, sessionId, dose, count, seats.length, slotIndex, seats.length, ...values]);
       rows = await query.catch((error: unknown) => {
         if ((error as { code?: string }).code === DIVISION_BY_ZERO) throw new SessionFullError();
         throw error;
