@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import test from 'ava';
 import { defineJob } from '../../src/kernel/jobs/job.js';
-import { JobQueue, jobId } from '../../src/kernel/jobs/job-queue.js';
+import { JobQueue, jobId, prepareJobStatements } from '../../src/kernel/jobs/job-queue.js';
+import { appointmentReminderJob } from '../../src/messaging/notices.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { tenantDb } from '../support/scheduling.js';
 
@@ -133,4 +136,44 @@ test('jobs fetched together still succeed or fail one by one: a failing job is r
   } finally {
     await queue.stop();
   }
+});
+
+test('pg-boss statements with parameters are sent as named prepared statements; others as they are', async (t) => {
+  const calls: unknown[][] = [];
+  const db = {
+    async executeSql(...args: unknown[]) {
+      calls.push(args);
+      return { rows: [] };
+    },
+  };
+  prepareJobStatements(db);
+  const text = 'select * from pgboss.job where name = $1 and state < $2';
+  await db.executeSql(text, ['q', 'active'], { retire: 'r' });
+  await db.executeSql(text, ['r', 'created']);
+  await db.executeSql('begin; select 1; commit', []);
+  await db.executeSql({ text: 'select 2' });
+  const [first, second, several, object] = calls;
+  t.like(first[0], { text, values: ['q', 'active'] });
+  t.regex((first[0] as { name: string }).name, /^pgboss-\d+$/);
+  t.deepEqual(first.slice(1), [undefined, { retire: 'r' }], 'its options pass through');
+  t.is((second[0] as { name: string }).name, (first[0] as { name: string }).name, 'one name per text');
+  t.deepEqual(several, ['begin; select 1; commit', [], undefined], 'without parameters: as sent (it may hold several commands)');
+  t.deepEqual(object, [{ text: 'select 2' }, undefined, undefined]);
+});
+
+test('a job stored in a transaction is stored with a prepared statement on that transaction’s connection', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  const em = tenant.orm.em.fork();
+  const prepared = await em.transactional(async (tx) => {
+    // One of the tenant's own kinds, due tomorrow, so that it stays queued.
+    const placement = { appointmentId: randomUUID(), sessionId: randomUUID(), slotIndex: 0, date: '2099-01-01' };
+    await tenant.jobs.send(appointmentReminderJob, placement, {
+      em: tx as EntityManager,
+      key: 'in-transaction',
+      startAfter: new Date(Date.now() + 86_400_000),
+    });
+    return tx.execute<{ name: string }[]>(`select name from pg_prepared_statements where name like 'pgboss-%'`);
+  });
+  t.true(prepared.length > 0, 'pg-boss’s insert prepared on the connection that stored the job');
+  t.truthy(await tenant.jobs.find(appointmentReminderJob, 'in-transaction'), 'and the job committed with the transaction');
 });

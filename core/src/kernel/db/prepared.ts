@@ -135,3 +135,28 @@ export function statementFor(name: string, sql: string): Statement {
   }
   return found;
 }
+
+/** Texts prepared for another library's statements, by text; and how many each prefix has. */
+const foreign = new Map<string, Statement>();
+const foreignCounts = new Map<string, number>();
+/** More distinct texts than this under one prefix run unprepared: the library builds them from data. */
+const MAX_FOREIGN = 128;
+
+/**
+ * A name for a statement another library wrote with $1…$n placeholders (pg-boss's), made on first
+ * use: `<prefix>-<n>`. Undefined past MAX_FOREIGN texts for the prefix. Only statements sent with
+ * parameters may be prepared (a text without them may hold several commands), so callers name
+ * only those.
+ */
+export function foreignStatement(prefix: string, text: string): Statement | undefined {
+  let found = foreign.get(text);
+  if (!found) {
+    const count = (foreignCounts.get(prefix) ?? 0) + 1;
+    if (count > MAX_FOREIGN) return undefined;
+    foreignCounts.set(prefix, count);
+    found = { name: `${prefix}-${count}`, text };
+    foreign.set(text, found);
+    byText.set(text, found.name);
+  }
+  return found;
+}
