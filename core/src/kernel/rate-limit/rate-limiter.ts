@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { TenantOrm } from '../db/orm.js';
+import { runPrepared, statement } from '../db/prepared.js';
 import { TeekaError } from '../errors.js';
 
 /** 429 with Retry-After (the error handler sets the header from `retryAfterSeconds`). */
@@ -36,22 +37,28 @@ interface Lease {
   pending?: Promise<void>;
 }
 
-const UPSERT = `insert into rate_limit (key, window_start, hits) values (?, now(), 1)
+const UPSERT = statement(
+  'teeka-rate-limit-hit',
+  `insert into rate_limit (key, window_start, hits) values (?, now(), 1)
        on conflict (key) do update set
          hits = case when rate_limit.window_start <= now() - make_interval(secs => ?) then 1 else rate_limit.hits + 1 end,
          window_start = case when rate_limit.window_start <= now() - make_interval(secs => ?) then now() else rate_limit.window_start end
-       returning hits, extract(epoch from (window_start + make_interval(secs => ?) - now())) * 1000 as ms_left`;
+       returning hits, extract(epoch from (window_start + make_interval(secs => ?) - now())) * 1000 as ms_left`,
+);
 
 /**
  * Counts `want` hits at once, only if they all fit under the limit (or the window has ended and a
  * new one starts with them); no row when they do not, and nothing is counted then.
  */
-const RESERVE = `insert into rate_limit (key, window_start, hits) values (?, now(), ?)
+const RESERVE = statement(
+  'teeka-rate-limit-reserve',
+  `insert into rate_limit (key, window_start, hits) values (?, now(), ?)
        on conflict (key) do update set
          hits = case when rate_limit.window_start <= now() - make_interval(secs => ?) then excluded.hits else rate_limit.hits + excluded.hits end,
          window_start = case when rate_limit.window_start <= now() - make_interval(secs => ?) then now() else rate_limit.window_start end
        where rate_limit.window_start <= now() - make_interval(secs => ?) or rate_limit.hits + excluded.hits <= ?
-       returning hits, extract(epoch from (window_start + make_interval(secs => ?) - now())) * 1000 as ms_left`;
+       returning hits, extract(epoch from (window_start + make_interval(secs => ?) - now())) * 1000 as ms_left`,
+);
 
 /**
  * Fixed-window counters in the tenant's PostgreSQL, so limits hold across every app process
@@ -120,18 +127,16 @@ export class RateLimiter {
     const reserved =
       want > 1
         ? (
-            await this.orm.em
-              .getConnection()
-              .execute<{ hits: number; ms_left: number }[]>(RESERVE, [
-                key,
-                want,
-                windowSeconds,
-                windowSeconds,
-                windowSeconds,
-                limit,
-                windowSeconds,
-              ])
-          )[0]
+            await runPrepared<{ hits: number; ms_left: number }>(this.orm.em, RESERVE.name, RESERVE.text, [
+              key,
+              want,
+              windowSeconds,
+              windowSeconds,
+              windowSeconds,
+              limit,
+              windowSeconds,
+            ])
+          ).rows[0]
         : undefined;
     const { hits, msLeft } = reserved ? { hits: reserved.hits, msLeft: Number(reserved.ms_left) } : await this.count(key, windowSeconds);
     const got = reserved ? want : 1;
@@ -149,9 +154,12 @@ export class RateLimiter {
   }
 
   private async count(key: string, windowSeconds: number): Promise<{ hits: number; msLeft: number }> {
-    const rows = await this.orm.em
-      .getConnection()
-      .execute<{ hits: number; ms_left: number }[]>(UPSERT, [key, windowSeconds, windowSeconds, windowSeconds]);
+    const { rows } = await runPrepared<{ hits: number; ms_left: number }>(this.orm.em, UPSERT.name, UPSERT.text, [
+      key,
+      windowSeconds,
+      windowSeconds,
+      windowSeconds,
+    ]);
     return { hits: rows[0].hits, msLeft: Number(rows[0].ms_left) };
   }
 }
