@@ -3,6 +3,7 @@
  * and the `BENCH_RESULT {json}` line the runner (`bench/run.ts`) reads from each benchmark's stdout.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import type pg from 'pg';
 
 export function numberFrom(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -70,4 +71,19 @@ export interface BenchResult {
 /** The last line of every benchmark's stdout: what the runner summarises and records. */
 export function report(result: BenchResult): void {
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Waits until no job is due or running (the confirmation SMS of earlier bookings, say), so that
+ * work one measurement queued is not done, and counted, in the next one. Answers the ms waited.
+ */
+export async function drainJobs(client: pg.Client, timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from pgboss.job where state <= 'active' and start_after <= now()`,
+    );
+    if (rows[0].n === 0 || Date.now() - started > timeoutMs) return Date.now() - started;
+    await new Promise((done) => setTimeout(done, 200));
+  }
 }
