@@ -7,7 +7,10 @@ export const OtpChallengeSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     phoneHash: p.string().length(64),
-    /** Kept (encrypted) until confirmation creates or finds the account. */
+    /**
+     * Encrypted; read when confirmation creates or finds the account. The row, and the number with
+     * it, is deleted a day after it expires (maintenance/housekeeping.ts).
+     */
     phoneEnc: p.blob(),
     codeHash: p.string().length(64),
     createdAt: p.datetime(),
