@@ -70,3 +70,16 @@ test('responses carry a request id and security headers', async (t) => {
   const odd = await app.request('in.localhost', '/', { headers: { 'X-Request-Id': '<script>' } });
   t.regex(String(odd.headers['x-request-id']), /^[0-9a-f-]{36}$/, 'an unsafe id is replaced');
 });
+
+test('a NUL character anywhere in the input is a 422 problem before any route runs, never a database error', async (t) => {
+  // Co-WIN's public search with %00 in its query, and a JSON body with U+0000 in a value and in a key.
+  const query = await app.request('in.localhost', '/cowin/v2/appointment/sessions/public/findByPin?pincode=4000%0012&date=01-01-2031');
+  const value = await app.request('in.localhost', '/api/v1/auth/otp', { method: 'POST', body: { mobile: '98765\u000043210' } });
+  const key = await app.request('in.localhost', '/api/v1/auth/otp', { method: 'POST', body: { 'mo\u0000bile': '9876543210' } });
+  for (const response of [query, value, key]) {
+    t.is(response.status, 422, response.text);
+    t.is(response.headers['content-type'], 'application/problem+json');
+    t.is(response.json().code, 'validation-failed');
+  }
+  t.like(value.json().errors[0], { path: '/mobile', code: 'format' });
+});

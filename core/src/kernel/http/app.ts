@@ -7,6 +7,7 @@ import { httpMetrics, metricsEndpoint } from '../metrics/http.js';
 import type { PlatformSite } from '../platform-site.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { refuseNul } from './middleware/refuse-nul.js';
 import { requestLog } from './middleware/request-log.js';
 import { requestScope } from './middleware/request-scope.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
     }),
   );
+  app.use(refuseNul());
   app.use(siteRoutes(platformRoutes(deps.tenants, deps.port), deps.tenantRouter));
   return app;
 }
