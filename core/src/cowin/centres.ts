@@ -51,18 +51,19 @@ const areaIndexes = new WeakMap<TenantConfig, FreshCache>();
 
 /**
  * The area index, read once per `scheduling.availabilityCacheSeconds` and language rather than on
- * every search: area names change only with the seeds, and answers are that old anyway.
+ * every search: area names change only with the seeds, and answers are that old anyway. `em` is
+ * called only for a read.
  */
-export async function cachedAreaIndex(em: EntityManager, tenant: TenantConfig, lng: string | undefined): Promise<AreaIndex> {
+export async function cachedAreaIndex(em: () => EntityManager, tenant: TenantConfig, lng: string | undefined): Promise<AreaIndex> {
   const seconds = tenant.scheduling.availabilityCacheSeconds;
-  if (seconds <= 0) return areaIndex(em, lng);
+  if (seconds <= 0) return areaIndex(em(), lng);
   let cache = areaIndexes.get(tenant);
   if (!cache) {
     // One per language at most: the tenant's languages, and none (English only).
     cache = new FreshCache(tenant.languages.enabled.length + 1);
     areaIndexes.set(tenant, cache);
   }
-  return (await cache.get(lng ?? '', seconds * 1000, () => areaIndex(em, lng))).value;
+  return (await cache.get(lng ?? '', seconds * 1000, () => areaIndex(em(), lng))).value;
 }
 
 /** The centre's area and every area above it, by level. */

@@ -13,7 +13,7 @@ import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { requireCitizen } from '../registration/auth.js';
 import { AreaService } from '../scheduling/area-service.js';
 import { tenantKey } from '../scheduling/availability-cache.js';
-import { AvailabilityService, type CentreAvailability, type Fresh } from '../scheduling/availability-service.js';
+import { areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from '../scheduling/availability-service.js';
 import { SessionFullError } from '../scheduling/errors.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
 import { cachedAreaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
@@ -94,11 +94,11 @@ export async function cowinErrors(ctx: AppContext, next: Next): Promise<void> {
 
 /** The tenant's per-IP limit on public calls (`limits.rateLimits.publicApiPerIpPer5Minutes`). */
 async function publicLimit(ctx: AppContext, next: Next): Promise<void> {
-  const { container } = tenantScope(ctx);
-  const tenant = container.resolve<TenantConfig>(TOKENS.TenantConfig);
-  await container
+  // The tenant's own limiter, not through the request's DI scope: a cached answer makes none.
+  const { tenant } = tenantScope(ctx);
+  await tenant.container
     .resolve<RateLimiter>(TOKENS.RateLimiter)
-    .hitLeased(`cowin-public:ip:${ctx.ip}`, tenant.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
+    .hitLeased(`cowin-public:ip:${ctx.ip}`, tenant.config.limits.rateLimits.publicApiPerIpPer5Minutes, WINDOW_SECONDS);
   // Public data anyone may read from a browser page (slot finders were web pages too).
   ctx.set('Access-Control-Allow-Origin', '*');
   await next();
@@ -160,7 +160,8 @@ async function orNone<T>(read: () => Promise<Fresh<T[]>>): Promise<Fresh<T[]>> {
   }
 }
 
-type Search = (service: AvailabilityService) => Promise<Fresh<CentreAvailability[]>>;
+/** A search in a language (searchEntry's: a cached answer needs no DI scope and no EntityManager). */
+type Search = (lng: string) => Promise<Fresh<CentreAvailability[]>>;
 /** A response body from the centres found (in English, with the request's language in the projection). */
 type Shape = (centres: CentreAvailability[], projection: Projection) => unknown;
 
@@ -170,16 +171,16 @@ type Shape = (centres: CentreAvailability[], projection: Projection) => unknown;
  * endpoint and its arguments); signed-in ones are built each time, narrowed by `vaccine`.
  */
 async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string, Search], shape: Shape): Promise<void> {
-  const { english, localised } = scopes(ctx);
-  const tenant = english.resolve<TenantConfig>(TOKENS.TenantConfig);
-  const found = await orNone(() => search(english.resolve(AvailabilityService)));
-  const translated = localised ? await orNone(() => search(localised.resolve(AvailabilityService))) : undefined;
+  const tenant = tenantScope(ctx).tenant.config;
+  const localised = ctx.get('Accept-Language').trim() !== '';
+  const found = await orNone(() => search('en'));
+  const translated = localised ? await orNone(() => search(ctx.state.lng)) : undefined;
   const computedAt = Math.min(found.computedAt, translated?.computedAt ?? found.computedAt);
   freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
   const build = async (centres: CentreAvailability[]) =>
     shape(centres, {
       tenant,
-      areas: await cachedAreaIndex(tenantScope(ctx).em, tenant, localised ? ctx.state.lng : undefined),
+      areas: await cachedAreaIndex(() => tenantScope(ctx).em, tenant, localised ? ctx.state.lng : undefined),
       ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
     });
   if (filtered) {
@@ -286,13 +287,16 @@ export function cowinPublicRoutes(): Router<AppState> {
   const district = (ctx: AppContext, days: number): [string, Search] => {
     const id = integer(ctx, 'district_id');
     const day = date(ctx);
-    const level = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig).areas.levels[1] ?? '';
-    return [`district|${id}|${day}|${days}`, (service) => service.fresh.byArea(level, id, day, days)];
+    const tenant = tenantScope(ctx).tenant.config;
+    const target = areaTarget(tenant, tenant.areas.levels[1] ?? '', id);
+    return [`district|${id}|${day}|${days}`, (lng) => searchEntry(() => tenantScope(ctx).em, tenant, lng, target, day, days)];
   };
   const pin = (ctx: AppContext, days: number): [string, Search] => {
     const code = required(ctx, 'pincode');
     const day = date(ctx);
-    return [`pin|${code}|${day}|${days}`, (service) => service.fresh.byPostalCode(code, day, days)];
+    const tenant = tenantScope(ctx).tenant.config;
+    const target = postalTarget(tenant, code);
+    return [`pin|${code}|${day}|${days}`, (lng) => searchEntry(() => tenantScope(ctx).em, tenant, lng, target, day, days)];
   };
   const rows: Shape = (centres, projection) => ({ sessions: sessionRows(centres, projection) });
   const calendar: Shape = (centres, projection) => ({ centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) });
@@ -329,10 +333,7 @@ export function cowinPublicRoutes(): Router<AppState> {
         filtered,
         [
           `centre|${id}|${day}|7`,
-          async (service) => {
-            const one = await service.fresh.byCentre(id, day, 7);
-            return { value: one.value ? [one.value] : [], computedAt: one.computedAt, source: one.source };
-          },
+          (lng) => searchEntry(() => tenantScope(ctx).em, tenantScope(ctx).tenant.config, lng, { kind: 'centre', id }, day, 7),
         ],
         (centres, projection) => {
           const [centre] = withSessions(centres);
@@ -350,7 +351,7 @@ export function cowinPublicRoutes(): Router<AppState> {
       const projection: Projection = {
         tenant: english.resolve<TenantConfig>(TOKENS.TenantConfig),
         areas: await cachedAreaIndex(
-          tenantScope(ctx).em,
+          () => tenantScope(ctx).em,
           english.resolve<TenantConfig>(TOKENS.TenantConfig),
           localised ? ctx.state.lng : undefined,
         ),

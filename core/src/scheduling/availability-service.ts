@@ -57,18 +57,10 @@ export class AvailabilityService {
    * and its `source`: answers with the same source (and arguments) are equal, so their bytes can be kept.
    */
   readonly fresh = {
-    byArea: (level: string, areaId: number, from: string, days = 7) => {
-      if (!this.tenant.areas.levels.includes(level))
-        throw new ValidationError(`unknown area level ${level}`, [{ path: '/area', code: 'choice' }]);
-      return this.fromEntry({ kind: 'area', level, id: areaId }, from, days);
-    },
-    byPostalCode: (postalCode: string, from: string, days = 7) => {
-      const pattern = this.tenant.areas.postalCode?.pattern;
-      if (pattern && !postalPattern(pattern).test(postalCode)) {
-        throw new ValidationError('not a postal code of this country', [{ path: '/postalCode', code: 'format' }]);
-      }
-      return this.fromEntry({ kind: 'postal', code: postalCode }, from, days);
-    },
+    byArea: (level: string, areaId: number, from: string, days = 7) =>
+      searchEntry(this.em, this.tenant, this.lng, areaTarget(this.tenant, level, areaId), from, days),
+    byPostalCode: (postalCode: string, from: string, days = 7) =>
+      searchEntry(this.em, this.tenant, this.lng, postalTarget(this.tenant, postalCode), from, days),
     near: (lat: number, lon: number, radiusKm: number | undefined, from: string, days = 7): Promise<Fresh<CentreAvailability[]>> => {
       const radius = radiusKm ?? DEFAULT_RADIUS_KM;
       const compute = async () => this.withSessions(await this.facilities.near(lat, lon, radius), from, days);
@@ -84,18 +76,10 @@ export class AvailabilityService {
       return cache.get(key, seconds * 1000, compute);
     },
     byCentre: async (facilityId: number, from: string, days = 7): Promise<Fresh<CentreAvailability | undefined>> => {
-      const answer = await this.fromEntry({ kind: 'centre', id: facilityId }, from, days);
+      const answer = await searchEntry(this.em, this.tenant, this.lng, { kind: 'centre', id: facilityId }, from, days);
       return { ...answer, value: answer.value[0] };
     },
   };
-
-  /** Centres and sessions cut from the target's entry for this calendar, in the request's language. */
-  private async fromEntry(target: Target, from: string, days: number): Promise<Fresh<CentreAvailability[]>> {
-    const to = addDays(from, span(days) - 1);
-    const entry = await entryFor(this.em, this.tenant, target, from, to);
-    requireFound(entry, target);
-    return { value: centresOf(entry, this.tenant, this.lng, from, to), computedAt: entry.computedAt, source: entry };
-  }
 
   private async withSessions(facilities: FacilityView[], from: string, days: number): Promise<CentreAvailability[]> {
     const sessions = await this.sessions.between(
@@ -106,6 +90,41 @@ export class AvailabilityService {
     const byFacility = Map.groupBy(sessions, (s) => s.facilityId);
     return facilities.map((facility) => ({ facility, sessions: byFacility.get(facility.id) ?? [] }));
   }
+}
+
+/** A search of an area, refused when the tenant has no such level. */
+export function areaTarget(tenant: TenantConfig, level: string, id: number): Target {
+  if (!tenant.areas.levels.includes(level)) throw new ValidationError(`unknown area level ${level}`, [{ path: '/area', code: 'choice' }]);
+  return { kind: 'area', level, id };
+}
+
+/** A search of a postal code, refused when it does not have the country's pattern. */
+export function postalTarget(tenant: TenantConfig, code: string): Target {
+  const pattern = tenant.areas.postalCode?.pattern;
+  if (pattern && !postalPattern(pattern).test(code)) {
+    throw new ValidationError('not a postal code of this country', [{ path: '/postalCode', code: 'format' }]);
+  }
+  return { kind: 'postal', code };
+}
+
+/**
+ * Centres and sessions cut from the target's entry for this calendar, in `lng`: what
+ * AvailabilityService answers, as a plain function for routes that need nothing else from a
+ * request's DI scope (Co-WIN's public searches: a cached answer then makes no container). `em`
+ * is called only for a read.
+ */
+export async function searchEntry(
+  em: () => EntityManager,
+  tenant: TenantConfig,
+  lng: string,
+  target: Target,
+  from: string,
+  days: number,
+): Promise<Fresh<CentreAvailability[]>> {
+  const to = addDays(from, span(days) - 1);
+  const entry = await entryFor(em, tenant, target, from, to);
+  requireFound(entry, target);
+  return { value: centresOf(entry, tenant, lng, from, to), computedAt: entry.computedAt, source: entry };
 }
 
 /** 1 to MAX_CALENDAR_DAYS days. */

@@ -115,3 +115,20 @@ test.serial('a cached availability answer forks no EntityManager; reading the da
   });
   t.is(second.forks, 0);
 });
+
+test.serial('a cached Co-WIN public search makes no DI container and forks no EntityManager, in English or another language', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  // A district and day no other test asks for, so the first search reads the database.
+  const path = `/cowin/v2/appointment/sessions/public/calendarByDistrict?district_id=393&date=0${1 + (Date.now() % 8)}-02-2031`;
+  for (const headers of [{}, { 'Accept-Language': 'hi' }] as Record<string, string>[]) {
+    const first = await counting(tenant, async () => {
+      const answer = await app.request('in.localhost', path, { headers });
+      t.is(answer.status, 200, answer.text);
+    });
+    t.true(first.forks <= 1, 'a read forks once at most');
+    const second = await counting(tenant, async () => {
+      t.is((await app.request('in.localhost', path, { headers })).status, 200);
+    });
+    t.deepEqual(second, { forks: 0, containers: 0 }, JSON.stringify(headers));
+  }
+});
