@@ -24,14 +24,22 @@ function nulIn(body: unknown): string | undefined {
 }
 
 /**
+ * Certificate verification (the page and its API) reads whatever text is pasted or scanned, and a
+ * QR code may hold any byte: it answers "not a certificate that can be read" itself, and sends
+ * none of that text to the database.
+ */
+const READS_ANY_TEXT = new Set(['/verify', '/api/v1/certificates/verify']);
+
+/**
  * Refuses input that holds U+0000 (NUL) anywhere: in the path, the query or the parsed body.
  * PostgreSQL's text cannot store it, and in a statement's text it ends the protocol message: a
  * Co-WIN beneficiary deletion with a NUL in the reference id reached PostgreSQL and came back as
  * "invalid message format", which reads as the database being down (503). No real input holds it,
- * so it is a 422 before any route runs.
+ * so it is a 422 before any route runs (certificate verification aside, above).
  */
 export function refuseNul() {
   return async function refuseNul(ctx: AppContext, next: Next): Promise<void> {
+    if (READS_ANY_TEXT.has(ctx.path)) return next();
     if (ENCODED_NUL.test(ctx.path) || ENCODED_NUL.test(ctx.querystring) || ctx.path.includes('\0')) {
       throw new ValidationError('the address holds a NUL character', [{ path: '/', code: 'format' }]);
     }
