@@ -147,7 +147,12 @@ export function scopes(ctx: AppContext): { english: DependencyContainer; localis
   const { container } = tenantScope(ctx);
   const english = container.createChildContainer();
   english.registerInstance(TOKENS.Language, 'en');
-  return ctx.get('Accept-Language').trim() ? { english, localised: container } : { english };
+  return localisedLanguage(ctx) ? { english, localised: container } : { english };
+}
+
+/** The language of the `*_l` fields: the request's, when it sent Accept-Language; '' (English only) otherwise. */
+function localisedLanguage(ctx: AppContext): string {
+  return ctx.get('Accept-Language').trim() ? ctx.state.lng : '';
 }
 
 /** An area or PIN code the tenant does not have finds no centres (as Co-WIN answered), not an error. */
@@ -172,15 +177,15 @@ type Shape = (centres: CentreAvailability[], projection: Projection) => unknown;
  */
 async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string, Search], shape: Shape): Promise<void> {
   const tenant = tenantScope(ctx).tenant.config;
-  const localised = ctx.get('Accept-Language').trim() !== '';
+  const language = localisedLanguage(ctx);
   const found = await orNone(() => search('en'));
-  const translated = localised ? await orNone(() => search(ctx.state.lng)) : undefined;
+  const translated = language ? await orNone(() => search(language)) : undefined;
   const computedAt = Math.min(found.computedAt, translated?.computedAt ?? found.computedAt);
   freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
   const build = async (centres: CentreAvailability[]) =>
     shape(centres, {
       tenant,
-      areas: await cachedAreaIndex(() => tenantScope(ctx).em, tenant, localised ? ctx.state.lng : undefined),
+      areas: await cachedAreaIndex(() => tenantScope(ctx).em, tenant, language || undefined),
       ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
     });
   if (filtered) {
@@ -199,7 +204,6 @@ async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string
     ctx.body = await build(found.value);
     return;
   }
-  const language = localised ? ctx.state.lng : '';
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = await answerBytes(tenant.code, `${tenantKey(tenant)}|cowin|${language}|${key}`, sources as object[], () => build(found.value));
 }
@@ -217,7 +221,7 @@ async function locationList(ctx: AppContext, tenant: TenantConfig, list: string,
   ctx.set('Cache-Control', `public, max-age=${LOCATION_MAX_AGE_SECONDS}`);
   ctx.vary('Accept-Language');
   ctx.type = 'application/json; charset=utf-8';
-  const language = ctx.get('Accept-Language').trim() ? ctx.state.lng : '';
+  const language = localisedLanguage(ctx);
   const seconds = tenant.scheduling.availabilityCacheSeconds;
   const json = async () => Buffer.from(JSON.stringify(await build()));
   if (seconds <= 0) {
@@ -239,7 +243,7 @@ export function cowinPublicRoutes(): Router<AppState> {
   router.use(cowinErrors);
 
   router.get('/admin/location/states', publicLimit, async (ctx) => {
-    const tenant = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig);
+    const tenant = tenantScope(ctx).tenant.config;
     await locationList(ctx, tenant, 'states', async () => {
       const { english, localised } = scopes(ctx);
       const level = tenant.areas.levels[0];
@@ -260,7 +264,7 @@ export function cowinPublicRoutes(): Router<AppState> {
 
   router.get('/admin/location/districts/:stateId', publicLimit, async (ctx) => {
     const stateId = integer(ctx, 'state_id', ctx.params.stateId);
-    const tenant = tenantScope(ctx).container.resolve<TenantConfig>(TOKENS.TenantConfig);
+    const tenant = tenantScope(ctx).tenant.config;
     await locationList(ctx, tenant, `districts|${stateId}`, async () => {
       const { english, localised } = scopes(ctx);
       const level = tenant.areas.levels[1];

@@ -6,7 +6,7 @@ import { defineJob } from '../../src/kernel/jobs/job.js';
 import { JobQueue, jobId, prepareJobStatements } from '../../src/kernel/jobs/job-queue.js';
 import { appointmentReminderJob } from '../../src/messaging/notices.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { tenantDb } from '../support/scheduling.js';
+import { tenantQuery } from '../support/scheduling.js';
 
 let app: TestPlatform;
 test.before(async () => {
@@ -16,15 +16,7 @@ test.after.always(async () => {
   await app?.stop();
 });
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = tenantDb(app, 'in');
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => tenantQuery<T>(app, 'in', text, values);
 
 /** Writes down which process ran it: a job that ran twice shows up twice. */
 const tally = defineJob<{ n: number }>({

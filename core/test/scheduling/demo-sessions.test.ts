@@ -8,7 +8,7 @@ import { readAreaSeeds } from '../../src/scheduling/area-seeds.js';
 import { createDemoSessions, type DemoSessionPlan, parseDemoSessionPlan, readDemoSessionPlan } from '../../src/scheduling/demo-sessions.js';
 import { type FacilitySeed, readFacilitySeeds } from '../../src/scheduling/facility-seeds.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { dayFromToday, tenantDb } from '../support/scheduling.js';
+import { dayFromToday, tenantDb, tenantQuery } from '../support/scheduling.js';
 
 const DAYS = 8; // today to today + 7
 const MUMBAI = 395;
@@ -34,15 +34,7 @@ function seedsOf(code: string): { facilities: FacilitySeed[]; plan: DemoSessionP
   return { facilities, plan: readDemoSessionPlan(paths.tenants, paths.root, config, facilities)! };
 }
 
-async function query<T = Record<string, unknown>>(code: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = tenantDb(app, code);
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T = Record<string, unknown>>(code: string, sql: string, params: unknown[] = []) => tenantQuery<T>(app, code, sql, params);
 
 const createdLogs = (platform: TestPlatform) =>
   platform.logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'demo sessions created where missing');

@@ -67,7 +67,10 @@ const byText = new Map<string, string>();
  * order; a `?` inside a quoted literal is left alone). `name` must be unique per text.
  */
 export function statement(name: string, sql: string): Statement {
-  const text = numbered(sql);
+  return register(name, numbered(sql));
+}
+
+function register(name: string, text: string): Statement {
   const known = byText.get(text);
   if (known !== undefined && known !== name) throw new Error(`statement ${name} has the text of ${known}`);
   for (const [other, otherName] of byText) {
@@ -113,9 +116,25 @@ export async function run<R extends QueryResultRow>(em: EntityManager, statement
   }
 }
 
-/** Statements made by statementFor, by their `?` text; and how many variants each name has. */
-const variants = new Map<string, Statement>();
-const variantCounts = new Map<string, number>();
+/** Statements made on first use (statementFor, foreignStatement): per prefix, by the text as given. */
+const variants = new Map<string, Map<string, Statement>>();
+
+/** The statement for `given` under `prefix`-<n>, made on first use; undefined past `max` texts for the prefix. */
+function variant(prefix: string, given: string, text: () => string, max: number): Statement | undefined {
+  let made = variants.get(prefix);
+  if (!made) {
+    made = new Map();
+    variants.set(prefix, made);
+  }
+  let found = made.get(given);
+  if (!found) {
+    if (made.size >= max) return undefined;
+    found = register(`${prefix}-${made.size + 1}`, text());
+    made.set(given, found);
+  }
+  return found;
+}
+
 /** More variants than this under one name are a text built from data, not a fixed statement. */
 const MAX_VARIANTS = 16;
 
@@ -125,20 +144,9 @@ const MAX_VARIANTS = 16;
  * with more than MAX_VARIANTS texts is being built from data; its further texts run unprepared.
  */
 export function statementFor(name: string, sql: string): Statement {
-  let found = variants.get(sql);
-  if (!found) {
-    const count = (variantCounts.get(name) ?? 0) + 1;
-    if (count > MAX_VARIANTS) return { name: '', text: numbered(sql) };
-    variantCounts.set(name, count);
-    found = statement(`${name}-${count}`, sql);
-    variants.set(sql, found);
-  }
-  return found;
+  return variant(name, sql, () => numbered(sql), MAX_VARIANTS) ?? { name: '', text: numbered(sql) };
 }
 
-/** Texts prepared for another library's statements, by text; and how many each prefix has. */
-const foreign = new Map<string, Statement>();
-const foreignCounts = new Map<string, number>();
 /** More distinct texts than this under one prefix run unprepared: the library builds them from data. */
 const MAX_FOREIGN = 128;
 
@@ -149,14 +157,5 @@ const MAX_FOREIGN = 128;
  * only those.
  */
 export function foreignStatement(prefix: string, text: string): Statement | undefined {
-  let found = foreign.get(text);
-  if (!found) {
-    const count = (foreignCounts.get(prefix) ?? 0) + 1;
-    if (count > MAX_FOREIGN) return undefined;
-    foreignCounts.set(prefix, count);
-    found = { name: `${prefix}-${count}`, text };
-    foreign.set(text, found);
-    byText.set(text, found.name);
-  }
-  return found;
+  return variant(prefix, text, () => text, MAX_FOREIGN);
 }
