@@ -27,6 +27,7 @@ import { makeCitizens } from '@teeka/core/dist/test/support/scheduling.js';
 import pg from 'pg';
 import type { LoadInput, LoadResult } from './load.js';
 import { drainJobs } from './support/common.js';
+import { postmasterOf, treeCpuMs } from './support/cpu.js';
 import { freePort } from './support/server.js';
 
 const run = promisify(execFile);
@@ -293,13 +294,26 @@ async function main(): Promise<void> {
     say(`warm-up: ${warmed} bookings in ${WARMUP_SECONDS} s`);
     // The warm-up's confirmation SMS jobs run now, not during the measurement.
     say(`jobs of the warm-up drained in ${await drainJobs(client)} ms`);
+    // As before pgbench: statistics as a platform that has been running would have them. Without
+    // this the tables the warm-up filled from empty (appointments, SMS records, jobs) keep the
+    // plans made when they were empty (a sequential scan of every SMS record per SMS sent) until
+    // autovacuum's next visit, a minute away.
+    await client.query('analyze');
     say(`HTTP: ${CLIENTS} clients for ${SECONDS} s…`);
     const profiler = PROFILE ? await startProfile() : undefined;
+    // PostgreSQL's CPU (every backend of the cluster, from /proc) per booking, on both sides: a
+    // ratio of rates on two shared cores says how the two compare; this says where the cost is.
+    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
     const cpuBefore = mainThreadCpuMs();
+    const dbBefore = treeCpuMs(postmaster);
     const http = await load(input(warmed, SECONDS));
     const cpuPerBooking = (mainThreadCpuMs() - cpuBefore) / Math.max(1, http.statuses['201'] ?? 0);
     if (profiler) say(`CPU profile of the platform during the HTTP run: ${await profiler.stop(PROFILE!)}`);
     const httpOk = http.statuses['201'] ?? 0;
+    // With the confirmation SMS jobs the run queued: a booking is paid for once its notice is sent.
+    const drainedAfter = await drainJobs(client);
+    const dbPerBooking = (treeCpuMs(postmaster) - dbBefore) / Math.max(1, httpOk);
+    const cpuPerNoticedBooking = (mainThreadCpuMs() - cpuBefore) / Math.max(1, httpOk);
     const httpFailed = Object.entries(http.statuses).filter(([key]) => key !== '201');
     const afterHttp = await integrity(client);
 
@@ -390,6 +404,7 @@ async function main(): Promise<void> {
     const before = (await client.query(`select count(*)::int as n from appointment where account_id = $1`, [account])).rows[0].n as number;
     const pgLatencies: number[] = [];
     let pgbenchOut: string;
+    const dbBeforePgbench = treeCpuMs(postmaster);
     try {
       writeFileSync(join(dir, 'booking.sql'), pgbenchScript);
       const { stdout } = await run(
@@ -431,6 +446,7 @@ async function main(): Promise<void> {
     const tps = Number(/tps = ([0-9.]+) \(without initial connection time\)/.exec(pgbenchOut)?.[1]);
     const pgFailed = Number(/number of failed transactions: ([0-9]+)/.exec(pgbenchOut)?.[1] ?? 0);
     const pgRows = after - before;
+    const dbPerPgbenchBooking = (treeCpuMs(postmaster) - dbBeforePgbench) / Math.max(1, pgRows);
     const afterPgbench = await integrity(client);
 
     // Report.
@@ -459,7 +475,10 @@ async function main(): Promise<void> {
     const ratio = httpRate / pgRate;
     say(`ratio HTTP / pgbench: ${ratio.toFixed(3)} (target >= 0.25)${ratio >= 0.25 ? '' : ' BELOW TARGET'}`);
     say(`pgbench tps ${tps.toFixed(0)}, failed transactions ${pgFailed}`);
-    say(`platform main thread: ${cpuPerBooking.toFixed(2)} ms CPU per booking (its share of the machine does not matter here)`);
+    say(
+      `CPU per booking: platform main thread ${cpuPerBooking.toFixed(2)} ms during the run, ${cpuPerNoticedBooking.toFixed(2)} ms with its confirmation SMS ` +
+        `(jobs drained ${drainedAfter} ms after the run); PostgreSQL ${dbPerBooking.toFixed(2)} ms with it, ${dbPerPgbenchBooking.toFixed(2)} ms under pgbench`,
+    );
     if (httpFailed.length > 0) say(`HTTP answers other than 201: ${httpFailed.map(([key, n]) => `${key} ×${n}`).join(', ')}`);
     if (http.exhausted) say(`HTTP run ran out of citizens after ${(http.elapsedMs / 1000).toFixed(1)} s: raise BENCH_CITIZENS`);
     for (const run of scaleOut) {
@@ -507,6 +526,9 @@ async function main(): Promise<void> {
         pgbenchP99Ms: round(percentile(pgSorted, 99)),
         httpNot201: httpFailed.reduce((sum, [, n]) => sum + n, 0),
         httpCpuMsPerBooking: round(cpuPerBooking, 2),
+        httpCpuMsPerBookingWithNotice: round(cpuPerNoticedBooking, 2),
+        postgresCpuMsPerBooking: round(dbPerBooking, 2),
+        postgresCpuMsPerPgbenchBooking: round(dbPerPgbenchBooking, 2),
         overbookedSessions: afterPgbench.counterMismatches + afterPgbench.slotMismatches + afterPgbench.overCapacity,
       },
       ratio: round(ratio, 3),
