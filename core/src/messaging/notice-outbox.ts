@@ -7,17 +7,27 @@ import { appointmentBookedJob, appointmentReminderJob, placeKey, reminderTime } 
 /** Rows moved to the job queue per transaction. */
 const BATCH = 500;
 
-/** The oldest rows no other relay holds, with what their notices need. */
+/**
+ * The oldest rows no other relay holds, with what their notices need. The appointment of each
+ * claimed row is looked up by its key (a lateral subquery with a limit is not flattened into a
+ * join): as a plain join, the prepared statement's plan, made once while the tables were small,
+ * hashed every appointment for each batch.
+ */
 const CLAIM_BATCH = statement(
   'teeka-outbox-claim',
-  `select o.appointment_id as "appointmentId", a.session_id as "sessionId", a.slot_index as "slotIndex",
-          to_char(s.date, 'YYYY-MM-DD') as date, a.state
-   from notice_outbox o
-   left join appointment a on a.id = o.appointment_id
-   left join vaccination_session s on s.id = a.session_id
-   order by o.created_at
-   limit ${BATCH}
-   for update of o skip locked`,
+  `with claimed as (
+     select appointment_id, created_at from notice_outbox
+     order by created_at
+     limit ${BATCH}
+     for update skip locked)
+   select c.appointment_id as "appointmentId", a.session_id as "sessionId", a.slot_index as "slotIndex", a.date, a.state
+   from claimed c
+   left join lateral (
+     select a.session_id, a.slot_index, to_char(s.date, 'YYYY-MM-DD') as date, a.state
+     from appointment a join vaccination_session s on s.id = a.session_id
+     where a.id = c.appointment_id
+     limit 1) a on true
+   order by c.created_at`,
 );
 const DELETE_RELAYED = statement('teeka-outbox-delete', 'delete from notice_outbox where appointment_id = any(?::uuid[])');
 /** How often each process looks for rows left behind (a process killed between commit and relay). */

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { SendResult } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
@@ -55,8 +56,19 @@ export const SMS_OUTCOME_SQL = `update sms_message m
     as o (id, state, gateway, gateway_message_id, attempts, last_error)
 where m.id = o.id and ${RELAXED_COMMIT}`;
 
+/**
+ * One outcome alone, by primary key. The batch form joins `sms_message` to the unnest of its
+ * arrays; as a prepared statement its plan is made once, and one made while the table was small (a
+ * new tenant, the first minute of a storm) hashes the whole table for every outcome until the next
+ * analyze. A primary-key equality is an index lookup at any size.
+ */
+export const SMS_OUTCOME_ONE_SQL = `update sms_message
+  set state = $2::varchar, gateway = $3::varchar, gateway_message_id = $4::varchar, attempts = $5::int, last_error = $6::varchar,
+      updated_at = now()
+where id = $1::uuid and ${RELAXED_COMMIT}`;
+
 /** One message's outcome, for SMS_OUTCOME_SQL (one array element per message). */
-type Outcome = [
+export type Outcome = [
   id: string,
   state: SmsState,
   gateway: string | null,
@@ -65,17 +77,21 @@ type Outcome = [
   lastError: string | null,
 ];
 
-/** Outcomes of concurrent sends to one tenant go in one statement (WriteBatch): one message, one row. */
-const outcomes = () =>
-  new WriteBatch<Outcome, void>(async (pool, rows) => {
+/** Writes the outcomes of messages already recorded: one alone by its key, several in one statement. */
+export async function recordOutcomes(pool: Pool, rows: Outcome[]): Promise<void[]> {
+  if (rows.length === 1) await queryPrepared(pool, 'teeka-sms-outcome-one', SMS_OUTCOME_ONE_SQL, rows[0]);
+  else
     await queryPrepared(
       pool,
       'teeka-sms-outcome',
       SMS_OUTCOME_SQL,
       [0, 1, 2, 3, 4, 5].map((field) => rows.map((row) => row[field])),
     );
-    return rows.map(() => undefined);
-  });
+  return rows.map(() => undefined);
+}
+
+/** Outcomes of concurrent sends to one tenant go in one statement (WriteBatch): one message, one row. */
+const outcomes = () => new WriteBatch<Outcome, void>(recordOutcomes);
 
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
