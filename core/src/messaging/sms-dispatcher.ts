@@ -1,8 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Pool } from 'pg';
 import type { SendResult } from '@teeka/plugin-sdk';
+import type { Pool } from 'pg';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
@@ -78,7 +78,7 @@ export type Outcome = [
 ];
 
 /** Writes the outcomes of messages already recorded: one alone by its key, several in one statement. */
-export async function recordOutcomes(pool: Pool, rows: Outcome[]): Promise<void[]> {
+export async function recordOutcomes(pool: Pool, rows: Outcome[]): Promise<undefined[]> {
   if (rows.length === 1) await queryPrepared(pool, 'teeka-sms-outcome-one', SMS_OUTCOME_ONE_SQL, rows[0]);
   else
     await queryPrepared(
@@ -91,7 +91,7 @@ export async function recordOutcomes(pool: Pool, rows: Outcome[]): Promise<void[
 }
 
 /** Outcomes of concurrent sends to one tenant go in one statement (WriteBatch): one message, one row. */
-const outcomes = () => new WriteBatch<Outcome, void>(recordOutcomes);
+const outcomes = () => new WriteBatch<Outcome, undefined>(recordOutcomes);
 
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -130,7 +130,7 @@ export class SmsDispatcher {
     }
     const record: { attempts: number; gateway: string | null; lastError: string | null } = { attempts: 0, gateway: null, lastError: null };
     const outcome = (state: SmsState, gatewayMessageId: string | null) =>
-      addToBatch<Outcome, void>(this.em, 'sms-outcome', outcomes, [
+      addToBatch<Outcome, undefined>(this.em, 'sms-outcome', outcomes, [
         id,
         state,
         record.gateway,

@@ -28,12 +28,14 @@ async function recorded(count: number): Promise<string[]> {
 }
 
 async function states(ids: string[]) {
-  const rows = await tenantQuery<{ id: string; state: string; gateway: string | null; gateway_message_id: string | null; attempts: number; last_error: string | null }>(
-    app,
-    'in',
-    'select id, state, gateway, gateway_message_id, attempts, last_error from sms_message where id = any($1::uuid[])',
-    [ids],
-  );
+  const rows = await tenantQuery<{
+    id: string;
+    state: string;
+    gateway: string | null;
+    gateway_message_id: string | null;
+    attempts: number;
+    last_error: string | null;
+  }>(app, 'in', 'select id, state, gateway, gateway_message_id, attempts, last_error from sms_message where id = any($1::uuid[])', [ids]);
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -55,7 +57,13 @@ test.serial('outcomes written together each reach their own message', async (t) 
   t.is((await recordOutcomes(pool, outcomes)).length, 3);
   const after = await states(ids);
   t.like(after.get(ids[0]), { state: 'sent', gateway: 'scripted-sms', gateway_message_id: 'a', attempts: 3 });
-  t.like(after.get(ids[1]), { state: 'failed', gateway: 'dev-outbox', gateway_message_id: null, attempts: 4, last_error: 'refused: number barred' });
+  t.like(after.get(ids[1]), {
+    state: 'failed',
+    gateway: 'dev-outbox',
+    gateway_message_id: null,
+    attempts: 4,
+    last_error: 'refused: number barred',
+  });
   t.like(after.get(ids[2]), { state: 'sent', gateway_message_id: 'c', attempts: 1 });
   t.like(after.get(ids[3]), { state: 'queued', attempts: 0 });
 });
