@@ -142,6 +142,10 @@ async function main(): Promise<void> {
     const warmUp = Math.floor(sequences.length / 10);
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'sequences' as const };
     await load({ ...base, seconds: WARMUP_SECONDS, sequences: sequences.slice(0, warmUp) });
+    // Statistics as a platform that has been running would have them (autovacuum's next visit may be
+    // a minute away): the tables the warm-up filled from empty would otherwise keep the plans made
+    // while they were empty.
+    await client.query('analyze');
     const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
     await server.startProfile();
     const cpu0 = cpuMs(server.pid);
