@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const countsBefore = await cacheCounts(server.port);
     // CPU time per answer, not only answers per second: on a shared machine it says what an answer
     // costs the server and PostgreSQL whatever else runs.
-    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
+    const postmaster = await postmasterOf(client);
     await server.startProfile();
     const cpuBefore = { server: cpuMs(server.pid), postgres: treeCpuMs(postmaster) };
     const platform = await load({ ...base, calls, seconds: SECONDS, keepBodies: true });

@@ -26,7 +26,7 @@ import type { TestPlatform } from '@teeka/core/dist/test/support/platform.js';
 import { makeCitizens } from '@teeka/core/dist/test/support/scheduling.js';
 import pg from 'pg';
 import type { LoadInput, LoadResult } from './load.js';
-import { drainJobs } from './support/common.js';
+import { analyzeAfterWarmUp, drainJobs } from './support/common.js';
 import { postmasterOf, treeCpuMs } from './support/cpu.js';
 import { freePort } from './support/server.js';
 
@@ -294,16 +294,12 @@ async function main(): Promise<void> {
     say(`warm-up: ${warmed} bookings in ${WARMUP_SECONDS} s`);
     // The warm-up's confirmation SMS jobs run now, not during the measurement.
     say(`jobs of the warm-up drained in ${await drainJobs(client)} ms`);
-    // As before pgbench: statistics as a platform that has been running would have them. Without
-    // this the tables the warm-up filled from empty (appointments, SMS records, jobs) keep the
-    // plans made when they were empty (a sequential scan of every SMS record per SMS sent) until
-    // autovacuum's next visit, a minute away.
-    await client.query('analyze');
+    await analyzeAfterWarmUp(client);
     say(`HTTP: ${CLIENTS} clients for ${SECONDS} s…`);
     const profiler = PROFILE ? await startProfile() : undefined;
     // PostgreSQL's CPU (every backend of the cluster, from /proc) per booking, on both sides: a
     // ratio of rates on two shared cores says how the two compare; this says where the cost is.
-    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
+    const postmaster = await postmasterOf(client);
     const cpuBefore = mainThreadCpuMs();
     const dbBefore = treeCpuMs(postmaster);
     const http = await load(input(warmed, SECONDS));

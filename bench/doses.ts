@@ -11,7 +11,7 @@ import { TenantCrypto } from '@teeka/core/dist/src/kernel/crypto/tenant-crypto.j
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import { httpRequestTo } from '@teeka/core/dist/test/support/platform.js';
 import pg from 'pg';
-import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { analyzeAfterWarmUp, latency, machine, numberFrom, report, round, say } from './support/common.js';
 import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type Call, load, rate } from './support/load.js';
 import { loadBeneficiaries } from './support/national-data.js';
@@ -142,11 +142,8 @@ async function main(): Promise<void> {
     const warmUp = Math.floor(sequences.length / 10);
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'sequences' as const };
     await load({ ...base, seconds: WARMUP_SECONDS, sequences: sequences.slice(0, warmUp) });
-    // Statistics as a platform that has been running would have them (autovacuum's next visit may be
-    // a minute away): the tables the warm-up filled from empty would otherwise keep the plans made
-    // while they were empty.
-    await client.query('analyze');
-    const postmaster = postmasterOf(Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid));
+    await analyzeAfterWarmUp(client);
+    const postmaster = await postmasterOf(client);
     await server.startProfile();
     const cpu0 = cpuMs(server.pid);
     const db0 = treeCpuMs(postmaster);

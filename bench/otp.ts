@@ -13,7 +13,7 @@ import { SMS_OUTCOME_SQL } from '@teeka/core/dist/src/messaging/sms-dispatcher.j
 import { OTP_CONFIRM_SQL, OTP_GENERATE_SQL } from '@teeka/core/dist/src/registration/otp-service.js';
 import pg from 'pg';
 import { parse } from 'yaml';
-import { latency, machine, numberFrom, report, round, say } from './support/common.js';
+import { analyzeAfterWarmUp, latency, machine, numberFrom, report, round, say } from './support/common.js';
 import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { load, rate } from './support/load.js';
 import { pgbench } from './support/pgbench.js';
@@ -90,13 +90,9 @@ async function main(): Promise<void> {
     const base = { port: server.port, host: HOST, clients: CLIENTS, unit: 'otp' as const, databaseUrl: url };
     say(`HTTP: ${CLIENTS} clients, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured`);
     await load({ ...base, seconds: WARMUP_SECONDS, firstNumber });
-    // Statistics as a platform that has been running would have them (autovacuum's next visit may be
-    // a minute away): the tables the warm-up filled from empty would otherwise keep the plans made
-    // while they were empty.
-    await client.query('analyze');
+    await analyzeAfterWarmUp(client);
     // CPU time used, not wall time: on a shared machine it says what a sign-in costs whatever else runs.
-    const backend = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
-    const postmaster = postmasterOf(backend);
+    const postmaster = await postmasterOf(client);
     // Transactions the tenant database committed: the server's statements (each its own) and the
     // load generator's outbox reads (one per sign-in).
     const commits = async () =>

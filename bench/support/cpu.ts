@@ -3,6 +3,7 @@
  * work, CPU per answer varies far less than answers per second, so it says what an answer costs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type pg from 'pg';
 
 /** The fields of /proc/<pid>/stat after "pid (comm) ": state is [0], ppid [1], utime [11], stime [12], cutime [13], cstime [14]. */
 function stat(pid: number): string[] | undefined {
@@ -47,8 +48,9 @@ export function treeCpuMs(root: number): number {
   return total;
 }
 
-/** The postmaster of the PostgreSQL server a backend (`select pg_backend_pid()`) belongs to. */
-export function postmasterOf(backend: number): number {
+/** The postmaster of the PostgreSQL server `client` is connected to (its backend's parent). */
+export async function postmasterOf(client: pg.Client): Promise<number> {
+  const backend = Number((await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid);
   const fields = stat(backend);
   if (!fields) throw new Error(`no process ${backend} (is PostgreSQL on this machine?)`);
   return Number(fields[1]);
