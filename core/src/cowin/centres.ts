@@ -167,40 +167,74 @@ export function sessionFields(session: SessionView, tenant: TenantConfig): Recor
   return fields;
 }
 
-/** calendarBy*: centres that have sessions in the window, each with them and, if paid, its fees. */
-export function calendarCentre(centre: CentreAvailability, projection: Projection): Record<string, unknown> {
-  const { facility } = centre;
-  const body: Record<string, unknown> = {
-    ...centreFields(facility, projection),
-    sessions: centre.sessions.map((session) => sessionFields(session, projection.tenant)),
-  };
-  if (facility.feeType === 'paid') {
-    const vaccines = [...new Set(centre.sessions.map((s) => s.vaccine)), ...Object.keys(facility.fees)];
-    body.vaccine_fees = [...new Set(vaccines)].map((code) => ({ vaccine: vaccineName(projection.tenant, code), fee: fee(facility, code) }));
+/**
+ * Answers are joined from JSON texts kept per object of the availability entry they come from
+ * (entries are immutable, see AvailabilityEntry): a centre's fields and a session's are written
+ * once per entry, not once per search. Serialising whole answers was about a third of a cached
+ * search's server CPU (calendars over a district repeat the same sessions search after search).
+ * Held weakly: the texts go with the entry's objects.
+ */
+const NO_TRANSLATION = {};
+const centreTexts = new WeakMap<AreaIndex, WeakMap<FacilityView, WeakMap<object, string>>>();
+const sessionTexts = new WeakMap<SessionView, string>();
+const rowTexts = new WeakMap<SessionView, string>();
+
+function keptIn<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let found = map.get(key);
+  if (found === undefined) {
+    found = make();
+    map.set(key, found);
   }
-  return body;
+  return found;
 }
 
-/** findBy*: one flat row per session, the centre fields then the session's. */
-export function sessionRows(centres: CentreAvailability[], projection: Projection): Record<string, unknown>[] {
-  return centres.flatMap((centre) =>
+/** centreFields as JSON text without its braces, so that more fields can follow it. */
+function centreText(facility: FacilityView, projection: Projection): string {
+  const byFacility = keptIn(centreTexts, projection.areas, () => new WeakMap<FacilityView, WeakMap<object, string>>());
+  const byTranslation = keptIn(byFacility, facility, () => new WeakMap<object, string>());
+  const translation = projection.localised?.get(facility.id) ?? NO_TRANSLATION;
+  return keptIn(byTranslation, translation, () => JSON.stringify(centreFields(facility, projection)).slice(1, -1));
+}
+
+/** calendarBy*: centres that have sessions in the window, each with them and, if paid, its fees. */
+export function calendarCentreText(centre: CentreAvailability, projection: Projection): string {
+  const { facility } = centre;
+  const sessions = centre.sessions.map((session) =>
+    keptIn(sessionTexts, session, () => JSON.stringify(sessionFields(session, projection.tenant))),
+  );
+  let text = `{${centreText(facility, projection)},"sessions":[${sessions.join(',')}]`;
+  if (facility.feeType === 'paid') {
+    const vaccines = [...new Set(centre.sessions.map((s) => s.vaccine)), ...Object.keys(facility.fees)];
+    const fees = [...new Set(vaccines)].map((code) => ({ vaccine: vaccineName(projection.tenant, code), fee: fee(facility, code) }));
+    text += `,"vaccine_fees":${JSON.stringify(fees)}`;
+  }
+  return `${text}}`;
+}
+
+/** findBy*: one flat row per session, the centre fields then the session's, as a JSON array. */
+export function sessionRowsText(centres: CentreAvailability[], projection: Projection): string {
+  const rows = centres.flatMap((centre) =>
     centre.sessions.map((session) => {
-      const { session_id, date, available_capacity, available_capacity_dose1, available_capacity_dose2, ...rest } = sessionFields(
-        session,
-        projection.tenant,
-      );
-      return {
-        ...centreFields(centre.facility, projection),
-        session_id,
-        date,
-        available_capacity,
-        available_capacity_dose1,
-        available_capacity_dose2,
-        fee: fee(centre.facility, session.vaccine),
-        ...rest,
-      };
+      const sessionPart = keptIn(rowTexts, session, () => {
+        const { session_id, date, available_capacity, available_capacity_dose1, available_capacity_dose2, ...rest } = sessionFields(
+          session,
+          projection.tenant,
+        );
+        const fields = {
+          session_id,
+          date,
+          available_capacity,
+          available_capacity_dose1,
+          available_capacity_dose2,
+          fee: fee(centre.facility, session.vaccine),
+          ...rest,
+        };
+        return JSON.stringify(fields).slice(1, -1);
+      });
+      return `{${centreText(centre.facility, projection)},${sessionPart}}`;
     }),
   );
+  return `[${rows.join(',')}]`;
 }
 
 /** findByLatLong: the centre only, with Co-WIN's string pincode and 8-decimal string coordinates. */

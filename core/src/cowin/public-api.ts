@@ -16,7 +16,7 @@ import { tenantKey } from '../scheduling/availability-cache.js';
 import { areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from '../scheduling/availability-service.js';
 import { SessionFullError } from '../scheduling/errors.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
-import { cachedAreaIndex, calendarCentre, isoFromCowin, nearbyCentre, type Projection, sessionRows } from './centres.js';
+import { cachedAreaIndex, calendarCentreText, isoFromCowin, nearbyCentre, type Projection, sessionRowsText } from './centres.js';
 
 /**
  * Co-WIN's public API (spec 1.1, as production served it) on every tenant, at `/cowin`: a client
@@ -167,8 +167,8 @@ async function orNone<T>(read: () => Promise<Fresh<T[]>>): Promise<Fresh<T[]>> {
 
 /** A search in a language (searchEntry's: a cached answer needs no DI scope and no EntityManager). */
 type Search = (lng: string) => Promise<Fresh<CentreAvailability[]>>;
-/** A response body from the centres found (in English, with the request's language in the projection). */
-type Shape = (centres: CentreAvailability[], projection: Projection) => unknown;
+/** A response body as JSON text, from the centres found (in English, with the request's language in the projection). */
+type Shape = (centres: CentreAvailability[], projection: Projection) => string;
 
 /**
  * Answers a search in English and, when asked, in the request's language. Public answers are
@@ -188,6 +188,7 @@ async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string
       areas: await cachedAreaIndex(() => tenantScope(ctx).em, tenant, language || undefined),
       ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
     });
+  ctx.type = 'application/json; charset=utf-8';
   if (filtered) {
     // Signed-in searches are for one person: not kept by shared caches; `vaccine` narrows them.
     ctx.set('Cache-Control', 'private, no-cache');
@@ -204,7 +205,6 @@ async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string
     ctx.body = await build(found.value);
     return;
   }
-  ctx.type = 'application/json; charset=utf-8';
   ctx.body = await answerBytes(tenant.code, `${tenantKey(tenant)}|cowin|${language}|${key}`, sources as object[], () => build(found.value));
 }
 
@@ -302,8 +302,11 @@ export function cowinPublicRoutes(): Router<AppState> {
     const target = postalTarget(tenant, code);
     return [`pin|${code}|${day}|${days}`, (lng) => searchEntry(() => tenantScope(ctx).em, tenant, lng, target, day, days)];
   };
-  const rows: Shape = (centres, projection) => ({ sessions: sessionRows(centres, projection) });
-  const calendar: Shape = (centres, projection) => ({ centers: withSessions(centres).map((centre) => calendarCentre(centre, projection)) });
+  const rows: Shape = (centres, projection) => `{"sessions":${sessionRowsText(centres, projection)}}`;
+  const calendar: Shape = (centres, projection) =>
+    `{"centers":[${withSessions(centres)
+      .map((centre) => calendarCentreText(centre, projection))
+      .join(',')}]}`;
 
   // The same searches twice: public (cached, limited per IP) and for signed-in citizens (Co-WIN's
   // "fresher" reads with an optional vaccine filter, limited per login to slow bots down).
@@ -341,7 +344,7 @@ export function cowinPublicRoutes(): Router<AppState> {
         ],
         (centres, projection) => {
           const [centre] = withSessions(centres);
-          return { centers: centre ? calendarCentre(centre, projection) : {} };
+          return `{"centers":${centre ? calendarCentreText(centre, projection) : '{}'}}`;
         },
       );
     });

@@ -31,9 +31,11 @@ const WINDOW_DAYS = 2 * MAX_CALENDAR_DAYS - 1;
 /**
  * An entry takes more room than the JSON text it is parsed from: measured 1.79× for national-scale
  * district entries (V8 objects and strings; doses and slots become objects), plus the per-language
- * centre views.
+ * centre views, plus the JSON texts answers are joined from, kept per centre and session while the
+ * entry lives (cowin/centres.ts, scheduling/session-api.ts): 2.3× once the native and Co-WIN
+ * searches have all been asked (bench:availability, 756 districts: 75 MB of texts for 33 MB read).
  */
-const ENTRY_OVERHEAD = 2;
+const ENTRY_OVERHEAD = 4;
 
 /** A centre as the entry keeps it: every language's name, and its sessions ascending by date. */
 interface EntryCentre {

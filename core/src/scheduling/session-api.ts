@@ -58,6 +58,29 @@ interface StockWarning {
 }
 
 /**
+ * JSON texts of the facilities and sessions of availability entries, kept per object: entries are
+ * immutable (see AvailabilityEntry), and a calendar repeats the same sessions search after search,
+ * so each is serialised once per entry rather than once per answer. Held weakly: they go with the entry.
+ */
+const entryTexts = new WeakMap<object, string>();
+function entryText(value: object): string {
+  let text = entryTexts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    entryTexts.set(value, text);
+  }
+  return text;
+}
+
+/** The availability answer `{from, days, centres}` as JSON text, joined from the entry's kept texts. */
+function availabilityText(from: string, days: number, centres: CentreAvailability[]): string {
+  const joined = centres
+    .map(({ facility, sessions }) => `{"facility":${entryText(facility)},"sessions":[${sessions.map(entryText).join(',')}]}`)
+    .join(',');
+  return `{"from":${JSON.stringify(from)},"days":${JSON.stringify(days)},"centres":[${joined}]}`;
+}
+
+/**
  * Sessions and appointments in the native API: staff create sessions (one, or many at once), anyone
  * reads what is free at a centre on a day, citizens book, list and cancel appointments.
  */
@@ -150,7 +173,8 @@ export function sessionApiRoutes(): Router<AppState> {
       // Cut from a shared cache entry: the same search in the same language is the same bytes while it lasts.
       const key = `${tenantKey(tenant)}|native|${ctx.state.lng}|${query.area ?? ''}|${query.postalCode ?? ''}|${query.facility ?? ''}|${from}|${days}`;
       ctx.type = 'application/json; charset=utf-8';
-      ctx.body = await answerBytes(tenant.code, key, [answer.source], () => body);
+      const { value } = answer;
+      ctx.body = await answerBytes(tenant.code, key, [answer.source], () => availabilityText(from, days, value));
     }
   });
 

@@ -196,6 +196,8 @@ test.serial(
         const again = await app.request(HOST, path, { headers });
         t.is(first.status, 200, `${path}: ${first.text}`);
         t.is(again.text, first.text, path);
+        // Joined from texts kept per entry object: still exactly what serialising the whole answer writes.
+        t.is(first.text, JSON.stringify(JSON.parse(first.text)), `${path}: the bytes of JSON.stringify`);
         t.is(again.headers['content-type'], 'application/json; charset=utf-8');
         t.regex(String(again.headers['cache-control']), /^public, max-age=\d+$/);
         t.regex(String(again.headers.age), /^\d+$/);
@@ -264,6 +266,25 @@ test.serial('staleness is bounded by availabilityCacheSeconds: a booking shows o
   t.true(soon.age <= TTL_SECONDS);
   await delay(Math.max(0, read + TTL_SECONDS * 1000 + 100 - Date.now()));
   t.is((await free()).free, 4, 'after the lifetime, the booking shows');
+  // Co-WIN's answers are joined from texts kept per entry object: a new entry gives new texts, in every language.
+  const cowinDay = `${date.slice(8, 10)}-${date.slice(5, 7)}-${date.slice(0, 4)}`;
+  for (const headers of [{}, { 'Accept-Language': 'hi_IN' }] as Record<string, string>[]) {
+    const rows = await app.request(HOST, `/cowin/v2/appointment/sessions/public/findByDistrict?district_id=395&date=${cowinDay}`, {
+      headers,
+    });
+    const row = rows
+      .json<{ sessions: { session_id: string; available_capacity_dose1: number }[] }>()
+      .sessions.find((s) => s.session_id === sessionId);
+    t.is(row?.available_capacity_dose1, 4, `findByDistrict ${JSON.stringify(headers)}`);
+    const calendar = await app.request(HOST, `/cowin/v2/appointment/sessions/public/calendarByDistrict?district_id=395&date=${cowinDay}`, {
+      headers,
+    });
+    const session = calendar
+      .json<{ centers: { sessions: { session_id: string; available_capacity: number }[] }[] }>()
+      .centers.flatMap((c) => c.sessions)
+      .find((s) => s.session_id === sessionId);
+    t.is(session?.available_capacity, 4, `calendarByDistrict ${JSON.stringify(headers)}`);
+  }
 });
 
 test.serial('Co-WIN location lists are kept per language for availabilityCacheSeconds, then read again', async (t) => {

@@ -19,16 +19,16 @@ function answers(): LRUCache<string, Kept> {
 }
 
 /**
- * The JSON bytes of an answer built from `sources` (cache entries, see Fresh.source): kept while
+ * The bytes of an answer built from `sources` (cache entries, see Fresh.source): kept while
  * the entries it was built from are still the current ones, so a repeated answer is one buffer
  * write, never older than its entries. `key` names everything else the answer depends on
- * (tenant, endpoint, arguments, languages).
+ * (tenant, endpoint, arguments, languages); `build` makes the answer's JSON text.
  */
 export async function answerBytes(
   tenant: string,
   key: string,
   sources: readonly object[],
-  build: () => unknown | Promise<unknown>,
+  build: () => string | Promise<string>,
 ): Promise<Buffer> {
   const known = answers().get(key);
   if (known && known.sources.length === sources.length && known.sources.every((ref, i) => ref.deref() === sources[i])) {
@@ -36,7 +36,7 @@ export async function answerBytes(
     return known.body;
   }
   cacheLookups.inc({ tenant, cache: 'availability-answer', result: 'miss' });
-  const body = Buffer.from(JSON.stringify(await build()));
+  const body = Buffer.from(await build());
   answers().set(key, { sources: sources.map((source) => new WeakRef(source)), body });
   return body;
 }

@@ -1,8 +1,9 @@
 /**
  * The availability caches' memory budget when TEEKA_AVAILABILITY_CACHE_MB is not set: enough for
- * every district of a national tenant (756 districts, 5,000 centres, 14 days: ~69 MB of entries).
+ * every district of a national tenant (756 districts, 5,000 centres, 14 days: ~131 MB of entries
+ * with the texts their answers are joined from).
  */
-export const DEFAULT_AVAILABILITY_CACHE_MB = 96;
+export const DEFAULT_AVAILABILITY_CACHE_MB = 192;
 
 /**
  * The process's budget for availability caches, in bytes, from TEEKA_AVAILABILITY_CACHE_MB (read
