@@ -17,6 +17,7 @@ import { EmbeddedPostgres } from './db/embedded-postgres.js';
 import { TOKENS } from './di/tokens.js';
 import { ConfigError } from './errors.js';
 import { createApp } from './http/app.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { PlatformSite } from './platform-site.js';
 import { PluginRegistry } from './plugins/plugin-registry.js';
@@ -138,6 +139,11 @@ export class Platform {
     });
     const server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
+    const english = platformSite.i18n.getFixedT(platformSite.defaultLanguage);
+    server.on(
+      'clientError',
+      clientErrorHandler((key) => String(english(key))),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.port, settings.listenHost, () => resolve());

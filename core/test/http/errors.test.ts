@@ -83,3 +83,48 @@ test('a NUL character anywhere in the input is a 422 problem before any route ru
   }
   t.like(value.json().errors[0], { path: '/mobile', code: 'format' });
 });
+
+/** Sends `raw` bytes on a connection of its own and answers everything the server wrote back before closing it. */
+async function rawExchange(raw: string): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(app.platform.port, '127.0.0.1', () => socket.write(raw));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+function parseRaw(answer: string): { status: number; headers: Record<string, string>; body: string } {
+  const [head, body] = answer.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
+}
+
+test('requests Node refuses before any route (headers over 16 KiB, a broken request line) are problem+json too', async (t) => {
+  const huge = parseRaw(
+    await rawExchange(`GET /api/v1/availability?postalCode=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: in.localhost\r\n\r\n`),
+  );
+  t.is(huge.status, 431);
+  t.is(huge.headers['content-type'], 'application/problem+json');
+  t.is(huge.headers.connection, 'close');
+  t.like(JSON.parse(huge.body), {
+    type: '/problems/headers-too-large',
+    code: 'headers-too-large',
+    status: 431,
+    title: 'Request too large',
+  });
+
+  const broken = parseRaw(await rawExchange('NOT A REQUEST\r\n\r\n'));
+  t.is(broken.status, 400);
+  t.is(broken.headers['content-type'], 'application/problem+json');
+  t.like(JSON.parse(broken.body), { code: 'bad-request', status: 400, title: 'Bad request' });
+  t.false(broken.body.includes('HPE_'), 'nothing of the parser leaks');
+});

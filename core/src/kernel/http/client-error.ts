@@ -1,0 +1,43 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Node's codes for requests its parser gives up on, and what each is as a problem. */
+function problemOf(code: string | undefined): { status: number; code: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'headers-too-large' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'request-timeout' };
+  return { status: 400, code: 'bad-request' };
+}
+
+/**
+ * Answers requests Node's HTTP parser refuses before Koa ever sees them (a request line and headers
+ * over 16 KiB, a malformed request, headers that never finish arriving) as every other error is
+ * answered: problem+json with a stable code, instead of Node's bare status line. The request's
+ * language is not known (its headers were not read), so the text is `t`'s, the platform's default
+ * language. The connection is closed: the rest of what was sent cannot be read as a request.
+ */
+export function clientErrorHandler(t: (key: string) => string) {
+  return (error: Error & { code?: string }, socket: Duplex): void => {
+    // A client that went away, or a socket already answered: nothing to say to anyone.
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const problem = problemOf(error.code);
+    const body = JSON.stringify({
+      type: `/problems/${problem.code}`,
+      title: t(`errors:${problem.code}.title`),
+      status: problem.status,
+      code: problem.code,
+      detail: t(`errors:${problem.code}.detail`),
+    });
+    socket.end(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+        'Content-Type: application/problem+json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Cache-Control: no-store\r\n' +
+        'X-Content-Type-Options: nosniff\r\n' +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  };
+}
