@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import pg from 'pg';
 import { projectPaths } from '../../src/kernel/config/paths.js';
+import { ensureDatabase, withDatabase } from '../../src/kernel/db/database-server.js';
 import { EmbeddedPostgres } from '../../src/kernel/db/embedded-postgres.js';
+import { openTenantOrm } from '../../src/kernel/db/orm.js';
+import { isDatabaseUnavailable } from '../../src/kernel/db/unavailable.js';
 
 /**
  * The zero-set-up server `npm start` uses, on a data folder of its own: data survives a restart
@@ -104,4 +107,65 @@ test.serial('a server orphaned by kill -9 of its parent is cleaned up and the da
 test.serial('port 5432 is never used', async (t) => {
   const dataDir = reachableDir();
   await t.throwsAsync(EmbeddedPostgres.start({ ...options(dataDir), port: 5432 }), { message: /never uses port 5432/ });
+});
+
+/** Where a query arrived: the server's address over TCP, null over a Unix socket. */
+async function serverAddress(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ addr: string | null }>('select host(inet_server_addr()) as addr')).rows[0].addr;
+  } finally {
+    await client.end();
+  }
+}
+
+test.serial('its URLs go through a Unix socket, for pg and MikroORM alike; 127.0.0.1 answers too', async (t) => {
+  const dataDir = reachableDir();
+  const server = await EmbeddedPostgres.start(options(dataDir));
+  try {
+    t.is(server.socketDir, join(dataDir, 'pg', 'socket'));
+    t.is(new URL(server.adminUrl).searchParams.get('host') ?? undefined, server.socketDir);
+    t.is(await serverAddress(server.adminUrl), null, 'pg: through the socket');
+    const tcp = new URL(server.adminUrl);
+    tcp.searchParams.delete('host');
+    t.is(await serverAddress(tcp.toString()), '127.0.0.1', 'host and port still answer');
+
+    await ensureDatabase(server.adminUrl, 'sockets');
+    const orm = await openTenantOrm(withDatabase(server.adminUrl, 'sockets'), { poolMax: 1 });
+    try {
+      const [row] = await orm.em.fork().execute<{ addr: string | null }[]>('select host(inet_server_addr()) as addr');
+      t.is(row.addr, null, 'MikroORM: through the socket, not the URL host');
+    } finally {
+      await orm.close(true);
+    }
+    // Stopped, the server removes its socket: connecting fails with ENOENT, an outage (503), not a bug.
+    await server.stop();
+    const down = await serverAddress(server.adminUrl).catch((error: unknown) => error);
+    t.like(down, { code: 'ENOENT', syscall: 'connect' });
+    t.true(isDatabaseUnavailable(down), 'a missing socket is a database outage');
+    const missingFile = (() => {
+      try {
+        readFileSync(join(dataDir, 'no-such-file'));
+      } catch (error) {
+        return error;
+      }
+    })();
+    t.false(isDatabaseUnavailable(missingFile), 'a missing file is not');
+  } finally {
+    await server.destroy();
+  }
+});
+
+test.serial('a data folder too deep for a socket path is served over TCP alone', async (t) => {
+  const deep = join(reachableDir(), 'a-folder-name-long-enough-that-the-socket-path-would-not-fit-in-sun-path');
+  mkdirSync(deep, { mode: 0o755 });
+  const server = await EmbeddedPostgres.start(options(deep));
+  try {
+    t.is(server.socketDir, undefined);
+    t.false(server.adminUrl.includes('?host='));
+    t.is(await serverAddress(server.adminUrl), '127.0.0.1');
+  } finally {
+    await server.destroy();
+  }
 });

@@ -14,7 +14,12 @@ export class ExternalPostgres implements DatabaseServer {
 
   constructor(readonly adminUrl: string) {
     const url = new URL(adminUrl);
-    this.description = `PostgreSQL at ${url.hostname}:${url.port || 5432} (DATABASE_URL)`;
+    // libpq's `?host=` wins over the URL's host: a directory there is a Unix socket's.
+    const host = url.searchParams.get('host') || url.hostname;
+    const port = url.port || 5432;
+    this.description = host.startsWith('/')
+      ? `PostgreSQL on the Unix socket in ${host}, port ${port} (DATABASE_URL)`
+      : `PostgreSQL at ${host}:${port} (DATABASE_URL)`;
   }
 
   urlFor(database: string): string {

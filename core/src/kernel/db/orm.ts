@@ -17,8 +17,13 @@ export const MIGRATION_LOCK_KEY = 0x7465656b616d6967n;
 
 /** Opens the ORM on one tenant's database and brings its schema up to date. */
 export async function openTenantOrm(clientUrl: string, options: { poolMax?: number } = {}): Promise<TenantOrm> {
+  // libpq's `?host=` (a Unix socket's directory, as the embedded server's URLs and many
+  // deployments give) wins over the URL's host for pg, pgbench and psql; MikroORM reads only the
+  // URL's own host, so it is handed over explicitly.
+  const host = new URL(clientUrl).searchParams.get('host') || undefined;
   const orm = await MikroORM.init({
     clientUrl,
+    ...(host ? { host } : {}),
     entities,
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'teeka_migrations', snapshot: false, silent: true },

@@ -12,8 +12,10 @@ const MESSAGES =
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    const { code, name, message, syscall } = current as { code?: unknown; name?: unknown; message?: unknown; syscall?: unknown };
     if (typeof code === 'string' && (CODES.has(code) || code.startsWith('08'))) return true;
+    // A server reached through its Unix socket removes the socket file when it stops.
+    if (code === 'ENOENT' && syscall === 'connect') return true;
     if (name === 'ConnectionException') return true;
     if (typeof message === 'string' && MESSAGES.test(message)) return true;
     const { cause, previous } = current as { cause?: unknown; previous?: unknown };
