@@ -268,6 +268,15 @@ browserTest('in Chromium, offline: the page and trust list come from the service
     context.on('requestfailed', (request) => failed.push(`${request.url()} ${request.failure()?.errorText}`));
 
     await context.setOffline(true);
+    // The worker learns of it a moment after the page does, later still on a loaded machine: a
+    // worker that still believed itself online tried the network first (and then answered from its
+    // copies, as it should). Wait until it knows, so that the reload tests the offline path.
+    const [worker] = context.serviceWorkers();
+    t.truthy(worker, 'the page has a service worker');
+    for (const started = Date.now(); (await worker.evaluate('navigator.onLine')) !== false; ) {
+      if (Date.now() - started > 10_000) throw new Error('the service worker never saw the browser go offline');
+      await new Promise((done) => setTimeout(done, 50));
+    }
     await page.reload();
     await page.waitForSelector('[data-trust-date]');
     t.is(await page.evaluate('navigator.onLine'), false);
