@@ -102,7 +102,7 @@ test.serial('each request gets its own container and fork, the same one wherever
   }
 });
 
-test.serial('a cached availability answer forks no EntityManager; reading the database does', async (t) => {
+test.serial('a cached availability answer makes no DI container and forks no EntityManager; reading the database does', async (t) => {
   const tenant = app.platform.tenants.byCode('in')!;
   // A district and day no other test asks for, so the first search reads the database.
   const path = `/api/v1/availability?area=district:392&from=2031-01-0${1 + (Date.now() % 8)}&days=1`;
@@ -113,7 +113,16 @@ test.serial('a cached availability answer forks no EntityManager; reading the da
   const second = await counting(tenant, async () => {
     t.is((await app.request('in.localhost', path)).status, 200);
   });
-  t.is(second.forks, 0);
+  t.deepEqual(second, { forks: 0, containers: 0 });
+  // By postal code and by centre too, in another language.
+  for (const search of ['postalCode=400012', 'facility=1001']) {
+    const other = `/api/v1/availability?${search}&from=2031-01-0${1 + (Date.now() % 8)}&days=1&lng=hi`;
+    t.is((await app.request('in.localhost', other)).status, 200);
+    const again = await counting(tenant, async () => {
+      t.is((await app.request('in.localhost', other)).status, 200);
+    });
+    t.deepEqual(again, { forks: 0, containers: 0 }, search);
+  }
 });
 
 test.serial('a cached Co-WIN public search makes no DI container and forks no EntityManager, in English or another language', async (t) => {
