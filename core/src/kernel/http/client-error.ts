@@ -17,8 +17,11 @@ function problemOf(code: string | undefined): { status: number; code: string } {
  */
 export function clientErrorHandler(t: (key: string) => string) {
   return (error: Error & { code?: string }, socket: Duplex): void => {
-    // A client that went away, or a socket already answered: nothing to say to anyone.
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A client that went away, a socket that cannot be written, or one whose current response has
+    // already begun (a later pipelined request was malformed): nothing more can be said on it.
+    // The same conditions Node's own handler checks before it writes its status line.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
     }
