@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FreshCache } from '../kernel/cache/fresh-cache.js';
+import { keptIn } from '../kernel/cache/kept-in.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import type { CentreAvailability } from '../scheduling/availability-service.js';
 import type { FacilityView } from '../scheduling/facility-service.js';
@@ -178,15 +179,6 @@ const NO_TRANSLATION = {};
 const centreTexts = new WeakMap<AreaIndex, WeakMap<FacilityView, WeakMap<object, string>>>();
 const sessionTexts = new WeakMap<SessionView, string>();
 const rowTexts = new WeakMap<SessionView, string>();
-
-function keptIn<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
-  let found = map.get(key);
-  if (found === undefined) {
-    found = make();
-    map.set(key, found);
-  }
-  return found;
-}
 
 /** centreFields as JSON text without its braces, so that more fields can follow it. */
 function centreText(facility: FacilityView, projection: Projection): string {

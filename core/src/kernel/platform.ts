@@ -142,7 +142,7 @@ export class Platform {
     const english = platformSite.i18n.getFixedT(platformSite.defaultLanguage);
     server.on(
       'clientError',
-      clientErrorHandler((key) => String(english(key))),
+      clientErrorHandler((key, options) => String(english(key, options as never))),
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { InventoryReports } from '../inventory/reports.js';
 import { answerBytes } from '../kernel/cache/answer-bytes.js';
+import { keptIn } from '../kernel/cache/kept-in.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { freshness, noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
@@ -61,14 +62,7 @@ interface StockWarning {
  * so each is serialised once per entry rather than once per answer. Held weakly: they go with the entry.
  */
 const entryTexts = new WeakMap<object, string>();
-function entryText(value: object): string {
-  let text = entryTexts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    entryTexts.set(value, text);
-  }
-  return text;
-}
+const entryText = (value: object): string => keptIn(entryTexts, value, () => JSON.stringify(value));
 
 /** The availability answer `{from, days, centres}` as JSON text, joined from the entry's kept texts. */
 function availabilityText(from: string, days: number, centres: CentreAvailability[]): string {

@@ -1,11 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { problemFields, toProblem } from './problem.js';
 
-/** Node's codes for requests its parser gives up on, and what each is as a problem. */
-function problemOf(code: string | undefined): { status: number; code: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'headers-too-large' };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'request-timeout' };
-  return { status: 400, code: 'bad-request' };
+/** The status of a request Node's parser gave up on, by Node's code for why. */
+function statusOf(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
 }
 
 /**
@@ -15,7 +16,7 @@ function problemOf(code: string | undefined): { status: number; code: string } {
  * language is not known (its headers were not read), so the text is `t`'s, the platform's default
  * language. The connection is closed: the rest of what was sent cannot be read as a request.
  */
-export function clientErrorHandler(t: (key: string) => string) {
+export function clientErrorHandler(t: (key: string, options?: Record<string, unknown>) => string) {
   return (error: Error & { code?: string }, socket: Duplex): void => {
     // A client that went away, a socket that cannot be written, or one whose current response has
     // already begun (a later pipelined request was malformed): nothing more can be said on it.
@@ -25,14 +26,8 @@ export function clientErrorHandler(t: (key: string) => string) {
       socket.destroy();
       return;
     }
-    const problem = problemOf(error.code);
-    const body = JSON.stringify({
-      type: `/problems/${problem.code}`,
-      title: t(`errors:${problem.code}.title`),
-      status: problem.status,
-      code: problem.code,
-      detail: t(`errors:${problem.code}.detail`),
-    });
+    const problem = toProblem({ status: statusOf(error.code) });
+    const body = JSON.stringify(problemFields(t, problem));
     socket.end(
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
         'Content-Type: application/problem+json\r\n' +

@@ -10,10 +10,12 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: 'not-found',
   405: 'method-not-allowed',
   406: 'not-acceptable',
+  408: 'request-timeout',
   413: 'payload-too-large',
   415: 'unsupported-media-type',
   422: 'validation-failed',
   429: 'too-many-requests',
+  431: 'headers-too-large',
   501: 'not-implemented',
   503: 'unavailable',
 };
@@ -42,15 +44,25 @@ export function toProblem(error: unknown): Problem {
   return { status: 500, code: 'internal-error', params: {} };
 }
 
-/** RFC 9457 problem details, with a stable `code` and title/detail in the request's language. */
-export function problemBody(ctx: AppContext, problem: Problem): Record<string, unknown> {
-  const { t } = ctx.state;
+/** The members every problem has: its type, stable `code`, status, and title and detail in `t`'s language. */
+export function problemFields(
+  t: (key: string, options?: Record<string, unknown>) => string,
+  problem: Problem,
+): { type: string; title: string; status: number; code: string; detail: string } {
   return {
     type: `/problems/${problem.code}`,
     title: t(`errors:${problem.code}.title`),
     status: problem.status,
     code: problem.code,
     detail: t(`errors:${problem.code}.detail`, problem.params),
+  };
+}
+
+/** RFC 9457 problem details, with a stable `code` and title/detail in the request's language. */
+export function problemBody(ctx: AppContext, problem: Problem): Record<string, unknown> {
+  const { t } = ctx.state;
+  return {
+    ...problemFields(t, problem),
     instance: ctx.path,
     requestId: ctx.state.requestId,
     ...(problem.fields ? { errors: problem.fields.map((field) => ({ ...field, message: t(`errors:fields.${field.code}`) })) } : {}),
