@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { run, statement } from '../kernel/db/prepared.js';
 import type { Tenant } from '../kernel/tenancy/tenant.js';
-import { todayIn } from '../scheduling/slots.js';
-import { appointmentBookedJob, appointmentReminderJob, placeKey, reminderTime } from './notices.js';
+import { appointmentBookedJob, appointmentReminderJob, placeKey, reminderDue } from './notices.js';
 
 /** Rows moved to the job queue per transaction. */
 const BATCH = 500;
@@ -128,17 +127,15 @@ export class NoticeOutbox {
         appointmentBookedJob,
         placements.map((placement) => ({ data: placement, key: `booked:${placement.appointmentId}` })),
       );
-      // Booked for today: the confirmation is the reminder.
-      const today = todayIn(timeZone);
+      // Booked once the evening before has come (for today, or for tomorrow after 18:00): the
+      // confirmation is the reminder (reminderDue).
+      const now = Date.now();
       await jobs.sendMany(
         appointmentReminderJob,
-        placements
-          .filter((placement) => placement.date > today)
-          .map((placement) => ({
-            data: placement,
-            key: `reminder:${placeKey(placement)}`,
-            startAfter: reminderTime(placement.date, timeZone),
-          })),
+        placements.flatMap((placement) => {
+          const startAfter = reminderDue(placement.date, timeZone, now);
+          return startAfter ? [{ data: placement, key: `reminder:${placeKey(placement)}`, startAfter }] : [];
+        }),
       );
       await run(em as EntityManager, DELETE_RELAYED, [rows.map((row) => row.appointmentId)]);
       return rows.length;

@@ -39,6 +39,17 @@ export function reminderTime(date: string, timeZone: string): Date {
   return zonedInstant(dayBefore, REMINDER_MINUTES, timeZone);
 }
 
+/**
+ * When to remind about an appointment made now for `date`, or undefined when there is nothing to
+ * remind: the evening before has already come (booked for today, or for tomorrow after 18:00), so
+ * the confirmation or the move's notice, sent now, is the reminder. Two SMS about the same
+ * appointment a second apart would only cost the citizen's attention and the tenant's SMS budget.
+ */
+export function reminderDue(date: string, timeZone: string, now = Date.now()): Date | undefined {
+  const at = reminderTime(date, timeZone);
+  return at.getTime() > now ? at : undefined;
+}
+
 interface Formatting {
   locale: string;
   timeZone: string;
@@ -287,12 +298,9 @@ export class AppointmentNotices {
   }
 
   private async remind(placement: Placement): Promise<void> {
-    // Booked for today: the confirmation just sent is the reminder.
-    if (placement.date <= todayIn(this.tenant.timeZone)) return;
-    await this.jobs.send(appointmentReminderJob, placement, {
-      key: `reminder:${placeKey(placement)}`,
-      startAfter: reminderTime(placement.date, this.tenant.timeZone),
-    });
+    const startAfter = reminderDue(placement.date, this.tenant.timeZone);
+    if (!startAfter) return;
+    await this.jobs.send(appointmentReminderJob, placement, { key: `reminder:${placeKey(placement)}`, startAfter });
   }
 
   private async each(what: string, appointmentIds: readonly string[], queue: (placement: Placement) => Promise<void>): Promise<void> {

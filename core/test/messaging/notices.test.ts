@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { TOKENS } from '../../src/kernel/di/tokens.js';
-import { AppointmentNotices, appointmentReminderJob, reminderTime, zonedInstant } from '../../src/messaging/notices.js';
+import { AppointmentNotices, appointmentReminderJob, reminderDue, reminderTime, zonedInstant } from '../../src/messaging/notices.js';
 import { addDays } from '../../src/vaccination/dose-schedule.js';
 import { DoseService } from '../../src/vaccination/dose-service.js';
 import { bearer } from '../support/citizen.js';
@@ -132,6 +132,15 @@ test('a booking gets its confirmation through the queue, in the account’s lang
   t.is(reminder.state, 'created');
   t.is(reminder.start_after.toISOString(), reminderTime(session.date, 'Asia/Kolkata').toISOString());
   t.is(reminderTime('2030-01-10', 'Asia/Kolkata').toISOString(), '2030-01-09T12:30:00.000Z', '18:00 IST is 12:30 UTC');
+});
+
+test('no reminder is queued once its evening has come: the confirmation is the reminder', (t) => {
+  const evening = Date.parse('2030-01-09T12:30:00.000Z'); // 18:00 IST, the evening before 10 January
+  t.is(reminderDue('2030-01-10', 'Asia/Kolkata', evening - 60_000)?.toISOString(), '2030-01-09T12:30:00.000Z', 'booked at 17:59');
+  t.is(reminderDue('2030-01-10', 'Asia/Kolkata', evening), undefined, 'booked at 18:00');
+  t.is(reminderDue('2030-01-10', 'Asia/Kolkata', evening + 3_600_000), undefined, 'booked at 19:00 for the next morning');
+  t.is(reminderDue('2030-01-09', 'Asia/Kolkata', evening - 60_000), undefined, 'booked for the same day');
+  t.truthy(reminderDue('2030-01-11', 'Asia/Kolkata', evening), 'booked for the day after tomorrow');
 });
 
 test('a reminder goes to a booked appointment and is skipped once the appointment is cancelled', async (t) => {
