@@ -5,7 +5,7 @@ import type { SendResult } from '@teeka/plugin-sdk';
 import type { Pool } from 'pg';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
+import { RELAXED_COMMIT } from '../kernel/db/prepared.js';
 import { addToBatch, queryPrepared, WriteBatch } from '../kernel/db/write-batch.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import type { Logger } from '../kernel/log/logger.js';
@@ -42,14 +42,21 @@ export function maskNumber(e164: string): string {
 class GatewayTimeout extends Error {}
 
 /**
- * The record of a message (sms_message), written as two single statements (before the first try,
- * and the outcome) rather than through the ORM, whose flushes each add begin and commit round trips:
- * an OTP sends one SMS inside the citizen's request. Both commit relaxed (RELAXED_COMMIT): a record
+ * The record of a message (sms_message), written as two statements (before the first try, and the
+ * outcome) rather than through the ORM, whose flushes each add begin and commit round trips: an OTP
+ * sends one SMS inside the citizen's request. Concurrent sends share each statement (WriteBatch).
+ * Both commit relaxed (RELAXED_COMMIT): a record
  * lost in a database crash is a message staff cannot look up, not a message lost.
  */
 export const SMS_RECORD_SQL = `insert into sms_message
   (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
 select $1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now() where ${RELAXED_COMMIT}`;
+/** Several `queued` records in one statement (SMS_RECORD_SQL's columns, one array element per message). */
+export const SMS_RECORD_MANY_SQL = `insert into sms_message
+  (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
+select r.id, r.purpose, r.to_hash, r.to_masked, 'queued', null, null, 0, null, now(), now()
+  from unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[]) as r (id, purpose, to_hash, to_masked)
+ where ${RELAXED_COMMIT}`;
 export const SMS_OUTCOME_SQL = `update sms_message m
   set state = o.state, gateway = o.gateway, gateway_message_id = o.gateway_message_id, attempts = o.attempts, last_error = o.last_error, updated_at = now()
   from unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int[], $6::varchar[])
@@ -93,6 +100,23 @@ export async function recordOutcomes(pool: Pool, rows: Outcome[]): Promise<undef
 /** Outcomes of concurrent sends to one tenant go in one statement (WriteBatch): one message, one row. */
 const outcomes = () => new WriteBatch<Outcome, undefined>(recordOutcomes);
 
+/** One message's `queued` record: id, purpose, keyed hash and masked form of the number. */
+type SmsRecord = [id: string, purpose: string, toHash: string, toMasked: string];
+
+/** Records of concurrent sends (notices sent side by side by a job worker) go in one statement. */
+const records = () =>
+  new WriteBatch<SmsRecord, undefined>(async (pool, rows) => {
+    if (rows.length === 1) await queryPrepared(pool, 'teeka-sms-record', SMS_RECORD_SQL, rows[0]);
+    else
+      await queryPrepared(
+        pool,
+        'teeka-sms-record-many',
+        SMS_RECORD_MANY_SQL,
+        [0, 1, 2, 3].map((field) => rows.map((row) => row[field])),
+      );
+    return rows.map(() => undefined);
+  });
+
 /** The gateway's answer, or GatewayTimeout after `ms`. */
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -121,7 +145,7 @@ export class SmsDispatcher {
     const { attemptsPerGateway, backoffMs, deadlineMs, attemptTimeoutMs = 5000 } = this.tenant.limits.sms;
     const id = message.recordId ?? randomUUID();
     if (!message.recordId) {
-      await runPrepared(this.em, 'teeka-sms-record', SMS_RECORD_SQL, [
+      await addToBatch<SmsRecord, undefined>(this.em, 'sms-record', records, [
         id,
         message.purpose,
         this.crypto.keyedHash('phone', message.to),

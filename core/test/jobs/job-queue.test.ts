@@ -130,6 +130,56 @@ test('jobs fetched together still succeed or fail one by one: a failing job is r
   }
 });
 
+/** Notes how many of its kind run at once; fails its first try when told to. */
+let running = 0;
+let mostAtOnce = 0;
+const tries = new Map<number, number>();
+const sideBySide = defineJob<{ n: number; failFirst: boolean }>({
+  name: 'test.side-by-side',
+  policy: { concurrency: 1, batchSize: 10, retries: 1, retryDelaySeconds: 1, together: true },
+  async handle(data, context) {
+    running += 1;
+    mostAtOnce = Math.max(mostAtOnce, running);
+    tries.set(data.n, (tries.get(data.n) ?? 0) + 1);
+    try {
+      await sleep(100);
+      if (data.failFirst && context.retryCount === 0) throw new Error('first try fails');
+    } finally {
+      running -= 1;
+    }
+  },
+});
+
+test('the jobs of one fetch run side by side for a kind that asks for it, and still fail one by one', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  const url = app.platform.database.urlFor(tenant.database);
+  // Stored before the worker starts, so its first fetch finds a full batch.
+  const sender = await JobQueue.start({ url, tenant, definitions: [sideBySide], log: tenant.log, sendOnly: true });
+  await Promise.all(Array.from({ length: 10 }, (_, n) => sender.send(sideBySide, { n, failFirst: n === 3 }, { key: `s${n}` })));
+  await sender.stop();
+  const queue = await JobQueue.start({
+    url,
+    tenant,
+    definitions: [sideBySide],
+    log: tenant.log.child({ worker: 'side' }),
+    pollSeconds: 0.5,
+  });
+  try {
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && (tries.get(3) ?? 0) < 2) await sleep(100);
+    await sleep(500);
+    t.true(mostAtOnce > 1, `one worker (concurrency 1) ran ${mostAtOnce} at once`);
+    t.deepEqual(
+      [...tries.entries()].sort(([a], [b]) => a - b).map(([, n]) => n),
+      [1, 1, 1, 2, 1, 1, 1, 1, 1, 1],
+      'the failing job ran again, once; the rest of its fetch once',
+    );
+    for (let n = 0; n < 10; n++) t.like(await queue.find(sideBySide, `s${n}`), { state: 'completed' });
+  } finally {
+    await queue.stop();
+  }
+});
+
 test('pg-boss statements with parameters are sent as named prepared statements; others as they are', async (t) => {
   const calls: unknown[][] = [];
   const db = {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import test from 'ava';
 import type { Pool } from 'pg';
-import { type Outcome, recordOutcomes, SMS_RECORD_SQL } from '../../src/messaging/sms-dispatcher.js';
+import { TOKENS } from '../../src/kernel/di/tokens.js';
+import { type Outcome, recordOutcomes, SMS_RECORD_SQL, SmsDispatcher } from '../../src/messaging/sms-dispatcher.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { tenantQuery } from '../support/scheduling.js';
 
@@ -66,4 +67,42 @@ test.serial('outcomes written together each reach their own message', async (t) 
   });
   t.like(after.get(ids[2]), { state: 'sent', gateway_message_id: 'c', attempts: 1 });
   t.like(after.get(ids[3]), { state: 'queued', attempts: 0 });
+});
+
+test.serial('messages sent side by side are recorded in shared statements, each with its own number and outcome', async (t) => {
+  const tenant = app.platform.tenants.byCode('in')!;
+  const container = tenant.container.createChildContainer();
+  container.registerInstance(TOKENS.EntityManager, tenant.orm.em.fork());
+  const dispatcher = container.resolve(SmsDispatcher);
+  const names: string[] = [];
+  const original = pool.query;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    const name = (config as { name?: string } | null)?.name;
+    if (name?.startsWith('teeka-sms-record')) names.push(name);
+    return query(config, ...rest);
+  };
+  try {
+    const numbers = Array.from({ length: 6 }, (_, i) => `+9198765${String(43210 + i).padStart(5, '0')}`);
+    const sent = await Promise.all(numbers.map((to) => dispatcher.send({ to, text: `hello ${to}`, purpose: 'test-together' })));
+    t.true(names.length < numbers.length, `${numbers.length} records in ${names.length} statements (${names.join(', ')})`);
+    const after = await states(sent.map((message) => message.id));
+    for (const message of sent) {
+      t.is(message.state, 'sent');
+      t.like(after.get(message.id), { state: 'sent', gateway: 'dev-outbox', attempts: 1 });
+    }
+    const rows = await tenantQuery<{ id: string; to_masked: string; purpose: string }>(
+      app,
+      'in',
+      'select id, to_masked, purpose from sms_message where id = any($1::uuid[])',
+      [sent.map((message) => message.id)],
+    );
+    t.deepEqual(
+      rows.map((row) => [row.id, row.to_masked, row.purpose]).sort(),
+      sent.map((message, i) => [message.id, `+91******${numbers[i].slice(-4)}`, 'test-together']).sort(),
+    );
+  } finally {
+    pool.query = original;
+    container.dispose();
+  }
 });

@@ -128,7 +128,8 @@ export class JobQueue {
       // A worker takes a batch and, while batches come back full, fetches the next at once
       // (burstWhenBatchFull). With one job per fetch, pg-boss waits the polling interval after
       // every job, so a backlog (certificates after a busy hour) drained at about one job per
-      // worker per interval. Each job still runs alone and succeeds or fails alone (perJobResults).
+      // worker per interval. Each job still succeeds or fails alone (perJobResults); the jobs of one
+      // fetch run one after another, or at once for a kind that asks for it (JobPolicy.together).
       await boss.work(
         definition.name,
         {
@@ -139,15 +140,17 @@ export class JobQueue {
           localConcurrency: policy.concurrency ?? 2,
         },
         async (jobs: Job<object>[]) => {
-          const results: JobResult[] = [];
-          for (const job of jobs) {
+          const result = async (job: Job<object>): Promise<JobResult> => {
             try {
               await queue.run(definition, job);
-              results.push({ id: job.id, status: 'completed' });
+              return { id: job.id, status: 'completed' };
             } catch (error) {
-              results.push({ id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } });
+              return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
             }
-          }
+          };
+          if (policy.together) return Promise.all(jobs.map(result));
+          const results: JobResult[] = [];
+          for (const job of jobs) results.push(await result(job));
           return results;
         },
       );

@@ -36,8 +36,15 @@ export interface JobPolicy {
   timeoutSeconds?: number;
   /** Runs at once per process (default 2). */
   concurrency?: number;
-  /** Jobs a worker takes per fetch, run one after another (default 10). */
+  /** Jobs a worker takes per fetch, run one after another unless `together` (default 10). */
   batchSize?: number;
+  /**
+   * The jobs of one fetch run at once rather than one after another (default false). For jobs that
+   * mostly wait on the database and a gateway (SMS notices): their statements then share round trips
+   * (WriteBatch), and the gateway's latency is paid once per fetch rather than once per job. Up to
+   * `concurrency` × `batchSize` run at once per process.
+   */
+  together?: boolean;
 }
 
 /**
