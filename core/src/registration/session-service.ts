@@ -84,7 +84,6 @@ export function tokenClaims(
   return { jti: payload.jti, sub: payload.sub };
 }
 
-
 /** The session row, for the one statement of `issue` (OTP sign-in writes it inside its own statement). */
 const INSERT_SESSION = `insert into auth_session (id, subject_type, subject_id, expires_at, created_at)
 values ($1::uuid, $2::varchar, $3::uuid, $4::timestamptz, now())`;
