@@ -55,18 +55,39 @@ interface Formatting {
   timeZone: string;
 }
 
+/**
+ * Days and slots already written, by language, zone, day and slot: the notices of a busy session
+ * all say the same (formatRange alone cost ~2 % of the main thread in a booking storm). Emptied when
+ * it grows past a bound.
+ */
+const written = new Map<string, string>();
+
+function remembered(key: string, write: () => string): string {
+  let text = written.get(key);
+  if (text === undefined) {
+    text = write();
+    if (written.size >= 10_000) written.clear();
+    written.set(key, text);
+  }
+  return text;
+}
+
 function formatDay(date: string, { locale, timeZone }: Formatting): string {
-  return dateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(
-    zonedInstant(date, 12 * 60, timeZone),
+  return remembered(`${locale} ${timeZone} ${date}`, () =>
+    dateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(
+      zonedInstant(date, 12 * 60, timeZone),
+    ),
   );
 }
 
 /** "09:00AM-11:00AM" in the person's language: "9:00 – 11:00 am", "9:00–11:00 a. m.". */
 function formatSlot(date: string, label: string, { locale, timeZone }: Formatting): string {
-  const slot = parseSlot(label);
-  if (!slot) return label;
-  const format = dateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone });
-  return format.formatRange(zonedInstant(date, slot.from, timeZone), zonedInstant(date, slot.to, timeZone));
+  return remembered(`${locale} ${timeZone} ${date} ${label}`, () => {
+    const slot = parseSlot(label);
+    if (!slot) return label;
+    const format = dateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone });
+    return format.formatRange(zonedInstant(date, slot.from, timeZone), zonedInstant(date, slot.to, timeZone));
+  });
 }
 
 // --- Sending ---------------------------------------------------------------------------------------
