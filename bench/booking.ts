@@ -29,6 +29,7 @@ import type { LoadInput, LoadResult } from './load.js';
 import { analyzeAfterWarmUp, drainJobs } from './support/common.js';
 import { postmasterOf, treeCpuMs } from './support/cpu.js';
 import { freePort } from './support/server.js';
+import { printStatements, resetStatements, statementSettings } from './support/statements.js';
 
 const run = promisify(execFile);
 
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
       port: 0,
       name: `bench-cluster-${process.pid}`,
       ephemeral: true,
+      settings: statementSettings(),
       log: say,
     });
     databaseUrl = embedded.adminUrl;
@@ -302,12 +304,14 @@ async function main(): Promise<void> {
     const postmaster = await postmasterOf(client);
     const cpuBefore = mainThreadCpuMs();
     const dbBefore = treeCpuMs(postmaster);
+    await resetStatements(client);
     const http = await load(input(warmed, SECONDS));
     const cpuPerBooking = (mainThreadCpuMs() - cpuBefore) / Math.max(1, http.statuses['201'] ?? 0);
     if (profiler) say(`CPU profile of the platform during the HTTP run: ${await profiler.stop(PROFILE!)}`);
     const httpOk = http.statuses['201'] ?? 0;
     // With the confirmation SMS jobs the run queued: a booking is paid for once its notice is sent.
     const drainedAfter = await drainJobs(client);
+    await printStatements(client, http.statuses['201'] ?? 0, 'booking');
     const dbPerBooking = (treeCpuMs(postmaster) - dbBefore) / Math.max(1, httpOk);
     const cpuPerNoticedBooking = (mainThreadCpuMs() - cpuBefore) / Math.max(1, httpOk);
     const httpFailed = Object.entries(http.statuses).filter(([key]) => key !== '201');

@@ -16,6 +16,7 @@ import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type Call, load, rate } from './support/load.js';
 import { loadBeneficiaries } from './support/national-data.js';
 import { startDatabase, startServer } from './support/server.js';
+import { printStatements, resetStatements } from './support/statements.js';
 import { benchSecrets } from './support/tokens.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     await analyzeAfterWarmUp(client);
     const postmaster = await postmasterOf(client);
     await server.startProfile();
+    await resetStatements(client);
     const cpu0 = cpuMs(server.pid);
     const db0 = treeCpuMs(postmaster);
     const t0 = Date.now();
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
       if (certificates >= doses) break;
       await new Promise((done) => setTimeout(done, 500));
     }
+    await printStatements(client, doses, 'dose');
     const memory = server.memory();
     // The server's CPU for each dose of the measured run, its certificate included: less sensitive
     // than the rate to other load on the machine (it is what the doses cost, not how fast they came).

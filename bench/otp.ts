@@ -18,6 +18,7 @@ import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { load, rate } from './support/load.js';
 import { pgbench } from './support/pgbench.js';
 import { OVERLAY_FILE, startDatabase, startServer } from './support/server.js';
+import { printStatements, resetStatements } from './support/statements.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     const commits = async () =>
       Number((await client.query('select xact_commit from pg_stat_database where datname = current_database()')).rows[0].xact_commit);
     await server.startProfile();
+    await resetStatements(client);
     const commitsBefore = await commits();
     const cpuBefore = { app: cpuMs(server.pid), db: treeCpuMs(postmaster), load: process.cpuUsage() };
     const http = await load({ ...base, seconds: SECONDS, firstNumber: firstNumber + 500_000 });
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
       `CPU per sign-in: server ${appCpuMs.toFixed(2)} ms, PostgreSQL ${dbCpuMs.toFixed(2)} ms, load generator ${loadCpuMs.toFixed(2)} ms`,
     );
     say(`PostgreSQL transactions per sign-in: ${commitsPerSignIn.toFixed(2)} (one of them the load generator's outbox read)`);
+    await printStatements(client, http.ok, 'sign-in');
     const l = latency(http.latencies);
     const other = Object.entries(http.statuses).filter(([key]) => !key.startsWith('2'));
     say(

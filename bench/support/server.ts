@@ -20,6 +20,7 @@ import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { say } from './common.js';
 import { attachProfiler } from './profile.js';
+import { statementSettings } from './statements.js';
 
 const BENCH_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OVERLAY_FILE = join(BENCH_ROOT, 'overlay', 'tenant.yaml');
@@ -45,6 +46,7 @@ export async function startDatabase(): Promise<Database> {
       port: 0,
       name: `bench-cluster-${process.pid}`,
       ephemeral: true,
+      settings: statementSettings(),
       log: () => undefined,
     });
     adminUrl = embedded.adminUrl;

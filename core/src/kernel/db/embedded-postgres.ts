@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
   name?: string;
   /** Faster, non-durable settings for throw-away test clusters. */
   ephemeral?: boolean;
+  /** More server settings (`-c name=value`), e.g. `shared_preload_libraries` for a benchmark's statistics. */
+  settings?: Record<string, string>;
   log?: (message: string) => void;
 }
 
@@ -159,6 +161,7 @@ export class EmbeddedPostgres implements DatabaseServer {
       '-c',
       'max_connections=200',
       ...(this.options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(this.options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ];
     const child = spawn(join(this.binDir, 'postgres'), flags, {
       ...(this.user ?? {}),
