@@ -41,12 +41,13 @@ export function smsParts(text: string): SmsPartCount {
   const characters = [...String(text)];
   const gsm = characters.every((c) => GSM_BASIC.has(c) || GSM_EXTENSION.has(c));
   const septets = (cluster: string) => [...cluster].reduce((total, c) => total + (GSM_EXTENSION.has(c) ? 2 : 1), 0);
+  const units = gsm ? septets(String(text)) : String(text).length;
+  const [single, perPart] = gsm ? [160, 153] : [70, 67];
+  // One SMS (an OTP, a notice): no need to know where the graphemes are, which is the costly part.
+  if (units <= single) return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, parts: 1 };
   // Parts break between graphemes (what people see as one character: a letter with its vowel
   // signs, an emoji, CR LF), as Twilio's segment calculator and the gateways count.
   const sizes = [...GRAPHEMES.segment(String(text))].map(({ segment }) => (gsm ? septets(segment) : segment.length));
-  const units = sizes.reduce((total, size) => total + size, 0);
-  const [single, perPart] = gsm ? [160, 153] : [70, 67];
-  if (units <= single) return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, parts: 1 };
   let parts = 1;
   let used = 0;
   for (const size of sizes) {
