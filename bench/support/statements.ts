@@ -7,7 +7,7 @@
  * extension costs PostgreSQL a little on every statement.
  */
 import type pg from 'pg';
-import { say } from './common.js';
+import { numberFrom, say } from './common.js';
 
 export const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 
@@ -24,7 +24,12 @@ export async function resetStatements(client: pg.Client): Promise<void> {
 }
 
 /** Prints the top statements since the reset, per `units` units of `unit` (no-op unless enabled). */
-export async function printStatements(client: pg.Client, units: number, unit: string, top = 20): Promise<void> {
+export async function printStatements(
+  client: pg.Client,
+  units: number,
+  unit: string,
+  top = numberFrom('BENCH_PG_STATEMENTS_TOP', 20),
+): Promise<void> {
   if (!STATEMENTS || units <= 0) return;
   const { rows } = await client.query<{ calls: string; exec_ms: number; rows: string; query: string }>(
     `select calls, total_exec_time as exec_ms, rows, regexp_replace(query, '\\s+', ' ', 'g') as query
