@@ -2,6 +2,7 @@ import type { Next } from 'koa';
 import { UnauthorizedError } from '../kernel/errors.js';
 import { type AppContext, isApiRequest, tenantScope } from '../kernel/http/state.js';
 import { SessionService, type SubjectType } from './session-service.js';
+import { signedInStaff } from './staff/staff-context.js';
 
 /** Cookie for the server-rendered pages; APIs use `Authorization: Bearer <token>`. */
 export const SESSION_COOKIE = 'teeka_session';
@@ -12,10 +13,14 @@ function bearer(ctx: AppContext): string | undefined {
   return header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 }
 
-async function authenticate(ctx: AppContext, subjectType: SubjectType, cookie: string) {
+function tokenOf(ctx: AppContext, cookie: string): string {
   const token = bearer(ctx) ?? ctx.cookies.get(cookie);
   if (!token) throw new UnauthorizedError();
-  return tenantScope(ctx).container.resolve(SessionService).verify(token, subjectType);
+  return token;
+}
+
+async function authenticate(ctx: AppContext, subjectType: SubjectType, cookie: string) {
+  return tenantScope(ctx).container.resolve(SessionService).verify(tokenOf(ctx, cookie), subjectType);
 }
 
 /** Routes behind it need a signed-in citizen; pages redirect to sign-in instead of erroring. */
@@ -37,8 +42,10 @@ export function requireCitizen() {
 
 export function requireStaff() {
   return async function requireStaff(ctx: AppContext, next: Next): Promise<void> {
-    const { subjectId, sessionId } = await authenticate(ctx, 'staff', STAFF_SESSION_COOKIE);
-    ctx.state.staff = { userId: subjectId, sessionId };
+    // The token's claims, then the session, the account and its roles in one statement.
+    const { subjectId, sessionId } = tenantScope(ctx).container.resolve(SessionService).claims(tokenOf(ctx, STAFF_SESSION_COOKIE), 'staff');
+    const staff = await signedInStaff(ctx, { userId: subjectId, sessionId });
+    ctx.state.staff = { userId: staff.user.id, sessionId };
     await next();
   };
 }

@@ -143,15 +143,25 @@ export class SessionService {
 
   /** The session behind a token, or UnauthorizedError (expired, revoked, forged, other tenant). */
   async verify(token: string, subjectType: SubjectType): Promise<{ subjectId: string; sessionId: string }> {
-    const claims = tokenClaims(token, this.crypto, this.tenant.code, subjectType);
-    if (claims === 'expired') throw new UnauthorizedError('session-ended', 'token expired');
-    if (!claims) throw new UnauthorizedError();
+    const { subjectId, sessionId } = this.claims(token, subjectType);
     // One indexed read, no entity: this runs on every authenticated request. A database that does
     // not answer is an outage (503), not a signed-out citizen.
     const {
       rows: [live],
-    } = await runPrepared<{ live: boolean }>(this.em, 'teeka-session-live', LIVE_SESSION, [claims.jti, claims.sub]);
+    } = await runPrepared<{ live: boolean }>(this.em, 'teeka-session-live', LIVE_SESSION, [sessionId, subjectId]);
     if (!live) throw new UnauthorizedError('session-ended', 'session revoked or expired');
+    return { subjectId, sessionId };
+  }
+
+  /**
+   * The subject and session a token names, when this tenant signed it for this kind of subject and
+   * it has not expired; UnauthorizedError otherwise. Says nothing about the session row: `verify`
+   * (or a caller's own statement, as requireStaff's) must still find it live.
+   */
+  claims(token: string, subjectType: SubjectType): { subjectId: string; sessionId: string } {
+    const claims = tokenClaims(token, this.crypto, this.tenant.code, subjectType);
+    if (claims === 'expired') throw new UnauthorizedError('session-ended', 'token expired');
+    if (!claims) throw new UnauthorizedError();
     return { subjectId: claims.sub, sessionId: claims.jti };
   }
 

@@ -462,6 +462,33 @@ test.serial('sign-out revokes the token at once', async (t) => {
   t.truthy(revoked[0].revoked_at);
 });
 
+test.serial('a deactivated account ends its sessions at the next request; a role taken away stops working at once', async (t) => {
+  const token = await tokenFor('officer.395', OFFICER_PASSWORD);
+  const me = await api(token, 'GET', '/me');
+  t.is(me.status, 200, me.text);
+  const roles = await sql<{ role: string; scope_type: string; scope_id: string | null }>(
+    'in',
+    "select role, scope_type, scope_id from staff_role r join staff_user u on u.id = r.user_id where u.username = 'officer.395'",
+  );
+  t.true(roles.length > 0);
+  await sql('in', "delete from staff_role where user_id = (select id from staff_user where username = 'officer.395')");
+  t.deepEqual((await api(token, 'GET', '/me')).json().roles, [], 'the roles are read for every request');
+  await sql('in', "update staff_user set active = false where username = 'officer.395'");
+  try {
+    problem(t, await api(token, 'GET', '/me'), 401, 'session-ended');
+  } finally {
+    await sql('in', "update staff_user set active = true where username = 'officer.395'");
+    for (const role of roles) {
+      await sql(
+        'in',
+        "insert into staff_role (id, user_id, role, scope_type, scope_id) select gen_random_uuid(), id, $1, $2, $3 from staff_user where username = 'officer.395'",
+        [role.role, role.scope_type, role.scope_id],
+      );
+    }
+  }
+  t.is((await api(token, 'GET', '/me')).status, 200, 'active again, the same session works');
+});
+
 test.serial('a staff token from India is refused in Mexico, and India’s staff do not exist there', async (t) => {
   const token = await tokenFor('admin', ADMIN_PASSWORD);
   problem(t, await api(token, 'GET', '/me', undefined, MX), 401, 'unauthorized');
