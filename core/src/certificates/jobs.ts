@@ -42,10 +42,9 @@ function causeOf(data: IssueData): IssueCause {
  */
 export const certificateIssueJob = defineJob<IssueData>({
   name: 'certificates.issue',
-  // Every dose gives one, and a job mostly waits on its few statements: more run at once per
-  // process than the default 2, so certificates keep up with a busy day's doses. Each running job
-  // holds one of the tenant's 10 ORM connections for its transaction: with the notices' 2, requests
-  // keep at least 4.
+  // Every dose gives one, and a job mostly waits on its two statements: more run at once per
+  // process than the default 2, so certificates keep up with a busy day's doses. A job takes one of
+  // the tenant's 10 ORM connections only for each statement (no transaction around the signing).
   policy: { concurrency: 4 },
   async handle(data, context) {
     const issued = await issuerIn(context).issue(data.beneficiaryId, causeOf(data));

@@ -3,6 +3,10 @@ import test from 'ava';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { isCertificateId } from '../../src/certificates/certificate-id.js';
+import { CertificateIssuer } from '../../src/certificates/issuance.js';
+import { recordIssuer } from '../../src/certificates/issuer.js';
+import type { TenantCrypto } from '../../src/kernel/crypto/tenant-crypto.js';
+import { TOKENS } from '../../src/kernel/di/tokens.js';
 import { type DoseEventHook, doseEventHooks } from '../../src/vaccination/dose-events.js';
 import { type Headers, HOST, sql, staffSignIn, staffWith } from '../inventory/stock-helpers.js';
 import { bearer } from '../support/citizen.js';
@@ -234,4 +238,45 @@ test('verification answers garbage clearly, in the verifier’s language, never 
   const preflight = await app.request(HOST, '/api/v1/certificates/verify', { method: 'OPTIONS' });
   t.is(preflight.status, 204);
   t.is(preflight.headers['access-control-allow-origin'], '*');
+});
+
+test('certificates issued at once for one person get versions one after another; a cause issued twice at once stores one', async (t) => {
+  const citizen = await newCitizen(app);
+  await earlierDoses(app, citizen, [120, 30], batch);
+  const person = citizen.beneficiaries[0].id;
+  const tenant = app.platform.tenants.byCode('in')!;
+  const issuer = () =>
+    new CertificateIssuer(
+      tenant.orm.em.fork(),
+      tenant.container.resolve<TenantCrypto>(TOKENS.Crypto),
+      tenant.config,
+      recordIssuer(tenant),
+      tenant.log,
+    );
+  // Five causes at once (a try loses only to another's success: five tries suffice). Without the
+  // person's lock all read version 1; the unique (person, version) constraint refuses all but one
+  // of each version, and the others read again.
+  const issued = await Promise.all(Array.from({ length: 5 }, (_, n) => issuer().issue(person, { issueKey: `race:${person}:${n}` })));
+  t.true(issued.every((certificate) => certificate?.created === true));
+  const rows: { version: number; state: string }[] = await sql(
+    app,
+    'select version, state from certificate where beneficiary_id = $1 order by version',
+    [person],
+  );
+  t.deepEqual(
+    rows.map((row) => row.version),
+    [1, 2, 3, 4, 5],
+  );
+  t.deepEqual(
+    rows.map((row) => row.state),
+    ['superseded', 'superseded', 'superseded', 'superseded', 'active'],
+    'the last one stored is the active one',
+  );
+
+  // One cause, four times at once (a job run twice): one certificate, the same answer to each.
+  const again = await Promise.all(Array.from({ length: 4 }, () => issuer().issue(person, { issueKey: `race:${person}:same` })));
+  t.is(new Set(again.map((certificate) => certificate?.id)).size, 1);
+  t.is(again.filter((certificate) => certificate?.created).length, 1);
+  const [{ n }] = await sql(app, 'select count(*)::int as n from certificate where issue_key = $1', [`race:${person}:same`]);
+  t.is(n, 1);
 });
