@@ -1,5 +1,5 @@
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { addToBatch, queryPrepared, WriteBatch } from '../kernel/db/write-batch.js';
+import { addToBatch, readsById } from '../kernel/db/write-batch.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { defineJob, type JobContext } from '../kernel/jobs/job.js';
 import { SmsDispatcher } from '../messaging/sms-dispatcher.js';
@@ -72,12 +72,7 @@ const NOTICE_FACTS_SQL = `select c.id, c.certificate_id, c.kind, c.state, b.name
    from certificate c join beneficiary b on b.id = c.beneficiary_id join account acc on acc.id = b.account_id
   where c.id = any($1::uuid[])`;
 
-const noticeFacts = () =>
-  new WriteBatch<string, NoticeFacts | undefined>(async (pool, ids) => {
-    const rows = await queryPrepared<NoticeFacts>(pool, 'teeka-certificate-notices', NOTICE_FACTS_SQL, [ids]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id));
-  });
+const noticeFacts = readsById<NoticeFacts>('teeka-certificate-notices', NOTICE_FACTS_SQL);
 
 /** The SMS to the person's account: their certificate is ready, with a link to download it. */
 export const certificateNoticeJob = defineJob<{ certificate: string }>({

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
-import { addToBatch, queryPrepared, WriteBatch } from '../kernel/db/write-batch.js';
+import { addToBatch, readsById } from '../kernel/db/write-batch.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { dateTimeFormat } from '../kernel/i18n/intl-cache.js';
 import { zonedInstant } from '../kernel/i18n/zoned-time.js';
@@ -123,12 +123,7 @@ const APPOINTMENTS_SQL = `select a.id, a.state, a.session_id, a.slot_index, to_c
   left join facility f on f.id = s.facility_id
   where a.id = any($1::uuid[])`;
 
-const appointmentReads = () =>
-  new WriteBatch<string, AppointmentRow | undefined>(async (pool, ids) => {
-    const rows = await queryPrepared<AppointmentRow>(pool, 'teeka-notice-appointments', APPOINTMENTS_SQL, [ids]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id));
-  });
+const appointmentReads = readsById<AppointmentRow>('teeka-notice-appointments', APPOINTMENTS_SQL);
 
 function appointment(context: JobContext, id: string): Promise<AppointmentRow | undefined> {
   return addToBatch(context.em, 'notice-appointments', appointmentReads, id);

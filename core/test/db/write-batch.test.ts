@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
-import { queryPrepared, WriteBatch } from '../../src/kernel/db/write-batch.js';
+import { queryPrepared, readsById, WriteBatch } from '../../src/kernel/db/write-batch.js';
 import { testDatabaseUrl } from '../support/platform.js';
 
 const table = `write_batch_${randomBytes(4).toString('hex')}`;
@@ -60,4 +60,40 @@ test.serial('a row the database refuses fails only its own write', async (t) => 
     ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
   );
   t.is(await count(200, 203), 3);
+});
+
+test.serial('reads by id made meanwhile share a statement; each caller gets its own row, or undefined', async (t) => {
+  const people = `read_batch_${randomBytes(4).toString('hex')}`;
+  await pool.query(`create table ${people} (id uuid primary key, name text not null)`);
+  try {
+    const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333'];
+    await pool.query(`insert into ${people} (id, name) select * from unnest($1::uuid[], $2::text[])`, [ids, ['Asha', 'Bilal', 'Chen']]);
+    const make = readsById<{ id: string; name: string }>(
+      `read-batch-test-${people}`,
+      `select id, name from ${people} where id = any($1::uuid[])`,
+    );
+    const batch = make();
+    const unknown = '44444444-4444-4444-8444-444444444444';
+    const asked = [ids[2], unknown, ids[0], ids[1], ids[0]];
+    const name = `read-batch-test-${people}`;
+    const statements: number[] = [];
+    const original = pool.query;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      const sent = config as { name?: string; values?: unknown[][] } | null;
+      if (sent?.name === name) statements.push(sent.values?.[0]?.length ?? 0);
+      return query(config, ...rest);
+    };
+    const rows = await Promise.all(asked.map((id) => batch.add(pool, id))).finally(() => {
+      pool.query = original;
+    });
+    t.deepEqual(statements, [1, 4], 'the first at once, the four asked meanwhile in one statement');
+    t.deepEqual(
+      rows.map((row) => row?.name),
+      ['Chen', undefined, 'Asha', 'Bilal', 'Asha'],
+    );
+    t.not(make(), batch, 'each call of the maker is a batch of its own (one per pool, through addToBatch)');
+  } finally {
+    await pool.query(`drop table ${people}`);
+  }
 });

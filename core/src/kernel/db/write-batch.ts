@@ -12,8 +12,9 @@ interface Waiting<Row, Result> {
 
 /**
  * Group commit for one kind of independent single-row write (an SMS outcome, a plugin's stored
- * record): a write that arrives while the previous statement of its kind is still running waits for
- * it, and then every write that waited goes in one statement, one round trip and one commit. Alone,
+ * record), or one kind of single-row read (readsById): a write that arrives while the previous
+ * statement of its kind is still running waits for it, and then every write that waited goes in one
+ * statement, one round trip and one commit. Alone,
  * a write is sent at once, so nobody waits longer than for their own statement plus at most one
  * other. Each caller's promise settles when the statement holding its row has committed, as if it
  * had run its own: the row is written before the caller goes on. The rows of one statement share
@@ -104,6 +105,21 @@ export async function addToBatch<Row, Result>(
     byName.set(name, batch as WriteBatch<unknown, unknown>);
   }
   return batch.add(pool, row);
+}
+
+/**
+ * Reads by id, batched the same way: one statement (`sql`, whose $1 is a uuid[] of ids, answering
+ * rows with an `id` column) serves every id asked for while the previous one ran, and each caller
+ * gets its own row, or undefined. For a read that many concurrent jobs make, one each (the notices
+ * of one fetch, sent side by side). Pass the result to addToBatch as its `create`.
+ */
+export function readsById<Row extends { id: string }>(name: string, sql: string): () => WriteBatch<string, Row | undefined> {
+  return () =>
+    new WriteBatch<string, Row | undefined>(async (pool, ids) => {
+      const rows = await queryPrepared<Row>(pool, name, sql, [ids]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id));
+    });
 }
 
 /** Runs a prepared statement on the pool (as runPrepared, for a WriteBatch's `write`). */
