@@ -164,9 +164,9 @@ async function deliver(context: JobContext, phoneEnc: Buffer, text: string, purp
 }
 
 /**
- * A notice reads one appointment, writes one SMS record and waits on the gateway: the notices of one
- * fetch are sent side by side, so those statements are shared (a booking storm queues a confirmation
- * per booking).
+ * An appointment notice reads one appointment (readsById), writes one SMS record and waits on the
+ * gateway: the notices of one fetch are sent side by side, so those statements are shared (a booking
+ * storm queues a confirmation per booking).
  */
 const NOTICE_POLICY: JobPolicy = { together: true };
 
@@ -232,8 +232,10 @@ interface DoseDue {
 }
 
 export const doseDueJob = defineJob<DoseDue>({
+  // One after another (not NOTICE_POLICY): its three reads are its own, not batched, so side by side
+  // they would only take more of the pool's connections at once, and dose-due notices come due in
+  // bursts (09:00, 28 or 84 days after a busy day).
   name: 'notice.dose-due',
-  policy: NOTICE_POLICY,
   async handle(data, context) {
     const [person] = await context.em.execute<{ name: string; phone_enc: Buffer; language: string }[]>(
       `select b.name, acc.phone_enc, acc.language from beneficiary b join account acc on acc.id = b.account_id where b.id = ?`,
