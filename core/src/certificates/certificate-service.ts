@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { isUniqueViolation } from '../kernel/db/unique-violation.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log/logger.js';
@@ -31,8 +32,6 @@ interface CertificateRow {
 }
 
 const SELECT = `select c.id, c.certificate_id, c.beneficiary_id, b.reference_id, c.kind, c.version, c.state, c.formats, c.issued_at, c.revoked_at`;
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Certificates as citizens and verifiers see them: a citizen's own (through the account that holds
@@ -105,7 +104,7 @@ export class CertificateService {
         ],
       );
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new CorrectionPendingError();
+      if (isUniqueViolation(error)) throw new CorrectionPendingError();
       throw error;
     }
     this.log.info({ correction: id, field: input.field }, 'certificate correction requested');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { run, statement, statementFor } from '../kernel/db/prepared.js';
+import { isUniqueViolation } from '../kernel/db/unique-violation.js';
 import type { Logger } from '../kernel/log/logger.js';
 import { countCertificate } from '../kernel/metrics/metrics.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -17,10 +18,6 @@ const NONE = '00000000-0000-0000-0000-000000000000';
 const LOCK_PERSON = statement('teeka-certificate-lock-person', 'select account_id from beneficiary where id = ? for update');
 /** Tries of a new dose's certificate when concurrent issues for the person keep storing first. */
 const MAX_ISSUE_ATTEMPTS = 5;
-
-function isUnique(error: unknown, constraint: string): boolean {
-  return (error as { code?: string }).code === '23505' && String((error as Error).message).includes(constraint);
-}
 
 /** Why a certificate is issued, and what happens to the person's earlier ones. */
 export interface IssueCause {
@@ -106,7 +103,8 @@ export class CertificateIssuer {
       } catch (error) {
         // Another issue for this person stored this version first, or this very cause (a job run
         // twice at once): the next read sees it.
-        const raced = isUnique(error, 'certificate_beneficiary_id_version_key') || isUnique(error, 'certificate_issue_key_key');
+        const raced =
+          isUniqueViolation(error, 'certificate_beneficiary_id_version_key') || isUniqueViolation(error, 'certificate_issue_key_key');
         if (!raced || attempt >= MAX_ISSUE_ATTEMPTS) throw error;
         this.log.info({ attempt }, 'a concurrent certificate for this person was stored first; reading again');
       }

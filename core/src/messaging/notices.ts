@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
+import { boundedMemo } from '../kernel/cache/bounded-memo.js';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
 import { addToBatch, readsById } from '../kernel/db/write-batch.js';
 import { TOKENS } from '../kernel/di/tokens.js';
@@ -60,17 +61,7 @@ interface Formatting {
  * all say the same (formatRange alone cost ~2 % of the main thread in a booking storm). Emptied when
  * it grows past a bound.
  */
-const written = new Map<string, string>();
-
-function remembered(key: string, write: () => string): string {
-  let text = written.get(key);
-  if (text === undefined) {
-    text = write();
-    if (written.size >= 10_000) written.clear();
-    written.set(key, text);
-  }
-  return text;
-}
+const remembered = boundedMemo<string>(10_000);
 
 function formatDay(date: string, { locale, timeZone }: Formatting): string {
   return remembered(`${locale} ${timeZone} ${date}`, () =>

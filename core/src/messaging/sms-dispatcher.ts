@@ -44,15 +44,12 @@ class GatewayTimeout extends Error {}
 /**
  * The record of a message (sms_message), written as two statements (before the first try, and the
  * outcome) rather than through the ORM, whose flushes each add begin and commit round trips: an OTP
- * sends one SMS inside the citizen's request. Concurrent sends share each statement (WriteBatch).
- * Both commit relaxed (RELAXED_COMMIT): a record
- * lost in a database crash is a message staff cannot look up, not a message lost.
+ * sends one SMS inside the citizen's request. Concurrent sends share each statement (WriteBatch):
+ * the `queued` records are given as arrays, one element per message (id, purpose, keyed hash and
+ * masked number). Both commit relaxed (RELAXED_COMMIT): a record lost in a database crash is a
+ * message staff cannot look up, not a message lost.
  */
 export const SMS_RECORD_SQL = `insert into sms_message
-  (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
-select $1::uuid, $2::varchar, $3::varchar, $4::varchar, 'queued', null, null, 0, null, now(), now() where ${RELAXED_COMMIT}`;
-/** Several `queued` records in one statement (SMS_RECORD_SQL's columns, one array element per message). */
-export const SMS_RECORD_MANY_SQL = `insert into sms_message
   (id, purpose, to_hash, to_masked, state, gateway, gateway_message_id, attempts, last_error, created_at, updated_at)
 select r.id, r.purpose, r.to_hash, r.to_masked, 'queued', null, null, 0, null, now(), now()
   from unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[]) as r (id, purpose, to_hash, to_masked)
@@ -103,17 +100,15 @@ const outcomes = () => new WriteBatch<Outcome, undefined>(recordOutcomes);
 /** One message's `queued` record: id, purpose, keyed hash and masked form of the number. */
 type SmsRecord = [id: string, purpose: string, toHash: string, toMasked: string];
 
-/** Records of concurrent sends (notices sent side by side by a job worker) go in one statement. */
+/**
+ * Records of concurrent sends (notices sent side by side by a job worker) go in one statement. An
+ * insert from arrays plans alike for one row or many, so it needs no single-row form (the outcomes'
+ * update, a join, does).
+ */
 const records = () =>
   new WriteBatch<SmsRecord, undefined>(async (pool, rows) => {
-    if (rows.length === 1) await queryPrepared(pool, 'teeka-sms-record', SMS_RECORD_SQL, rows[0]);
-    else
-      await queryPrepared(
-        pool,
-        'teeka-sms-record-many',
-        SMS_RECORD_MANY_SQL,
-        [0, 1, 2, 3].map((field) => rows.map((row) => row[field])),
-      );
+    const columns = [0, 1, 2, 3].map((field) => rows.map((row) => row[field]));
+    await queryPrepared(pool, 'teeka-sms-records', SMS_RECORD_SQL, columns);
     return rows.map(() => undefined);
   });
 

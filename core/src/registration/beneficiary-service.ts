@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdVerifier } from '@teeka/plugin-sdk';
 import { inject, injectable } from 'tsyringe';
 import type { TenantCrypto } from '../kernel/crypto/tenant-crypto.js';
+import { isUniqueViolation } from '../kernel/db/unique-violation.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log/logger.js';
@@ -37,8 +38,6 @@ interface CheckedDocument {
   enc: Buffer;
   masked: string;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * The people registered under a citizen's account. Identity documents are validated by the
@@ -273,7 +272,7 @@ export class BeneficiaryService {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && String((error as Error).message).includes('document_hash')) {
+      if (isUniqueViolation(error, 'document_hash')) {
         throw new DocumentRegisteredError();
       }
       throw error;

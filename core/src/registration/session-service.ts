@@ -42,6 +42,11 @@ function hmacKey(crypto: TenantCrypto): KeyObject {
   return key;
 }
 
+/** The HS256 signature of a token's `header.payload`, base64url: what `sign` appends and `tokenClaims` expects. */
+function signatureOf(crypto: TenantCrypto, signed: string): string {
+  return createHmac('sha256', hmacKey(crypto)).update(signed).digest('base64url');
+}
+
 /** `{"alg":"HS256"}`, base64url: the protected header of every token, as jose writes it. */
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
@@ -62,7 +67,7 @@ export function tokenClaims(
   if (typeof token !== 'string') return undefined;
   const [header, body, signature, extra] = token.split('.');
   if (header !== HS256_HEADER || body === undefined || signature === undefined || extra !== undefined) return undefined;
-  const expected = Buffer.from(createHmac('sha256', hmacKey(crypto)).update(`${header}.${body}`).digest('base64url'));
+  const expected = Buffer.from(signatureOf(crypto, `${header}.${body}`));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   let payload: Record<string, unknown>;
@@ -137,7 +142,7 @@ export class SessionService {
       exp: Math.floor(expiresAt.getTime() / 1000),
     };
     const signed = `${HS256_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const token = `${signed}.${createHmac('sha256', hmacKey(this.crypto)).update(signed).digest('base64url')}`;
+    const token = `${signed}.${signatureOf(this.crypto, signed)}`;
     return { token, expiresAt, sessionId };
   }
 

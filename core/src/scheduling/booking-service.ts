@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { inject, injectable } from 'tsyringe';
 import { run, statementFor } from '../kernel/db/prepared.js';
+import { isUniqueViolation } from '../kernel/db/unique-violation.js';
 import { TOKENS } from '../kernel/di/tokens.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { countBooking } from '../kernel/metrics/metrics.js';
@@ -101,7 +102,6 @@ interface TargetRow {
 
 type TicketOutcome = { booked: Booked; replayed: boolean } | { error: 'session-full' | 'already-booked' };
 
-const UNIQUE_VIOLATION = '23505';
 /** Raised on purpose by the one-statement booking when a counter was taken but the slot was full. */
 const DIVISION_BY_ZERO = '22012';
 
@@ -128,10 +128,6 @@ const APPOINTMENTS = `select a.id, b.reference_id, a.session_id, s.facility_id, 
   join beneficiary b on b.id = a.beneficiary_id
   join vaccination_session s on s.id = a.session_id
   join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index`;
-
-function isUnique(error: unknown, constraint: string): boolean {
-  return (error as { code?: string }).code === UNIQUE_VIOLATION && String((error as Error).message).includes(constraint);
-}
 
 /**
  * Books beneficiaries of an account into a session slot. Eligibility is checked first (the dose
@@ -477,11 +473,11 @@ export class BookingService {
 
   /** After a failed take: the earlier answer when it lost a race with its own retry; else the domain error. */
   private async replayAfter(error: unknown, request: SeatRequest): Promise<Booked | undefined> {
-    if (request.idempotencyKey && isUnique(error, 'booking_request_pkey')) {
+    if (request.idempotencyKey && isUniqueViolation(error, 'booking_request_pkey')) {
       const earlier = await this.earlier(request.accountId, request.idempotencyKey, request.requestHash);
       if (earlier) return earlier;
     }
-    if (isUnique(error, 'appointment_active_dose_idx')) throw new AlreadyBookedError();
+    if (isUniqueViolation(error, 'appointment_active_dose_idx')) throw new AlreadyBookedError();
     return undefined;
   }
 
@@ -564,8 +560,8 @@ export class BookingService {
           };
         } catch (error) {
           if (error instanceof SessionFullError) outcome = { error: 'session-full' };
-          else if (isUnique(error, 'appointment_active_dose_idx')) outcome = { error: 'already-booked' };
-          else if (ticket.request.idempotencyKey && isUnique(error, 'booking_request_pkey')) {
+          else if (isUniqueViolation(error, 'appointment_active_dose_idx')) outcome = { error: 'already-booked' };
+          else if (ticket.request.idempotencyKey && isUniqueViolation(error, 'booking_request_pkey')) {
             // A retry of a request served earlier (perhaps in this same loop): its first answer.
             const [row] = await em.execute<{ response: Booked | null }[]>(
               'select response from booking_request where account_id = ? and idempotency_key = ?',

@@ -24,7 +24,7 @@ test.after.always(async () => {
 
 async function recorded(count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, () => randomUUID());
-  for (const id of ids) await pool.query(SMS_RECORD_SQL, [id, 'test', `hash-${id}`, '+91******0000']);
+  for (const id of ids) await pool.query(SMS_RECORD_SQL, [[id], ['test'], [`hash-${id}`], ['+91******0000']]);
   return ids;
 }
 

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { JWK } from 'jose';
+import { boundedMemo } from '../../kernel/cache/bounded-memo.js';
 import type { TenantCrypto } from '../../kernel/crypto/tenant-crypto.js';
 import type { TenantConfig } from '../../kernel/tenancy/tenant-config.js';
 import type { FormatId, SigningKey } from '../record.js';
@@ -63,8 +64,7 @@ export function activeKeysJson(formats: readonly FormatId[]): string {
  * it is never served from here once the database no longer names it active; an entry only saves
  * the work, it never decides which key signs. Bounded: keys are few, and the map starts over when full.
  */
-const unsealed = new Map<string, SigningKey>();
-const UNSEALED_MAX = 64;
+const unsealed = boundedMemo<SigningKey>(64);
 
 /**
  * The tenant's signing keys in its database, private keys sealed with the tenant's key. Keys are
@@ -132,23 +132,17 @@ export class SigningKeyStore {
     return new Map(
       rows.map((row) => [
         row.format,
-        () => {
-          const cacheKey = `${issuerUrl}\n${row.private_key_enc}`;
-          let key = unsealed.get(cacheKey);
-          if (!key) {
-            key = this.signingKey(
+        () =>
+          unsealed(`${issuerUrl}\n${row.private_key_enc}`, () =>
+            this.signingKey(
               {
                 ...row,
                 private_key_enc: Buffer.from(row.private_key_enc, 'base64'),
                 certificate: row.certificate === null ? null : Buffer.from(row.certificate, 'base64'),
               },
               issuerUrl,
-            );
-            if (unsealed.size >= UNSEALED_MAX) unsealed.clear();
-            unsealed.set(cacheKey, key);
-          }
-          return key;
-        },
+            ),
+          ),
       ]),
     );
   }

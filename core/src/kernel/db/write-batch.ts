@@ -14,13 +14,12 @@ interface Waiting<Row, Result> {
  * Group commit for one kind of independent single-row write (an SMS outcome, a plugin's stored
  * record), or one kind of single-row read (readsById): a write that arrives while the previous
  * statement of its kind is still running waits for it, and then every write that waited goes in one
- * statement, one round trip and one commit. Alone,
- * a write is sent at once, so nobody waits longer than for their own statement plus at most one
- * other. Each caller's promise settles when the statement holding its row has committed, as if it
- * had run its own: the row is written before the caller goes on. The rows of one statement share
- * its transaction, so they are only rows that do not depend on each other; if PostgreSQL refuses
- * that statement for a row's content, each of its rows is tried again alone, so a bad row fails only
- * its own caller.
+ * statement, one round trip and one commit. Alone, a write is sent at once, so nobody waits longer
+ * than for their own statement plus at most one other. Each caller's promise settles when the
+ * statement holding its row has committed, as if it had run its own: the row is written before the
+ * caller goes on. The rows of one statement share its transaction, so they are only rows that do
+ * not depend on each other; if PostgreSQL refuses that statement for a row's content, each of its
+ * rows is tried again alone, so a bad row fails only its own caller.
  *
  * Why: under an OTP storm each statement costs the server a socket write and a wake-up of a
  * PostgreSQL backend (in the profile, the pg socket's writev was 15 % of the server's CPU), and

@@ -1,3 +1,4 @@
+import { boundedMemo } from '../cache/bounded-memo.js';
 import { dateTimeFormat } from './intl-cache.js';
 
 /** Minutes the zone is ahead of UTC at an instant. */
@@ -22,20 +23,15 @@ function zoneOffsetMinutes(instant: number, timeZone: string): number {
  * end): the confirmations of a booking storm spent 3 % of the main thread here. Emptied when it
  * grows past a bound, so a long-running process keeps only recent days.
  */
-const instants = new Map<string, number>();
-const MAX_INSTANTS = 10_000;
+const instants = boundedMemo<number>(10_000);
 
 /** The instant a wall-clock time (`minutes` after midnight on `date`) happens in a time zone. */
 export function zonedInstant(date: string, minutes: number, timeZone: string): Date {
-  const key = `${timeZone} ${date} ${minutes}`;
-  let instant = instants.get(key);
-  if (instant === undefined) {
+  const instant = instants(`${timeZone} ${date} ${minutes}`, () => {
     const wall = Date.parse(`${date}T00:00:00Z`) + minutes * 60_000;
-    instant = wall - zoneOffsetMinutes(wall, timeZone) * 60_000;
+    const guess = wall - zoneOffsetMinutes(wall, timeZone) * 60_000;
     // Once more with the offset at the guess itself, for days when the clocks change.
-    instant = wall - zoneOffsetMinutes(instant, timeZone) * 60_000;
-    if (instants.size >= MAX_INSTANTS) instants.clear();
-    instants.set(key, instant);
-  }
+    return wall - zoneOffsetMinutes(guess, timeZone) * 60_000;
+  });
   return new Date(instant);
 }
