@@ -240,6 +240,32 @@ test('only the shipped contexts are static (jsonld keeps them for the process); 
   t.is((await verify(again.payload)).status, 'valid');
 });
 
+test('its canonical N-Quads are those the unpatched jsonld gave (our jsonld patch changes speed, not meaning)', async (t) => {
+  // patches/jsonld+9.0.0.patch stops jsonld deep-copying active contexts. The fixture was written
+  // by jsonld 9.0.0 as published: every verifier outside Teeka must hash the same statements.
+  const { proof: _proof, ...document } = await vcOf();
+  const canonical = await jsonld.canonize(document, {
+    algorithm: 'RDFC-1.0',
+    format: 'application/n-quads',
+    safe: true,
+    base: null,
+    documentLoader: staticDocumentLoader(),
+  });
+  t.is(canonical, readFileSync(new URL('../../../test/certificates/fixtures/vc-canonical.nq', import.meta.url), 'utf8'));
+  // Twice more, after the contexts are cached and shared: still the same statements.
+  for (let round = 0; round < 2; round++)
+    t.is(
+      await jsonld.canonize(document, {
+        algorithm: 'RDFC-1.0',
+        format: 'application/n-quads',
+        safe: true,
+        base: null,
+        documentLoader: staticDocumentLoader(),
+      }),
+      canonical,
+    );
+});
+
 test('@digitalbazaar/vc verifies it with an independent loader, and so does a hand-made eddsa-rdfc-2022 check', async (t) => {
   const vc = await vcOf();
   const loader = await independentLoader(key.publicKey, key.kid);

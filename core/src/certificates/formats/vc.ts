@@ -17,10 +17,10 @@
  *   phone reader shows as text) only when it fits a version 40 symbol, else none: the PDF and the
  *   API carry it, and the EU DCC / SMART Health Card QRs are the ones to scan.
  */
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import { fromJwk } from '@digitalbazaar/ed25519-multikey';
-import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import type { Signer } from '@digitalbazaar/ed25519-multikey';
+import { type Cryptosuite, cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { issue as vcIssue, verifyCredential } from '@digitalbazaar/vc';
 import jsonld from 'jsonld';
 import type { CertificateFormat, Issued, QrSpec, SigningKey, TrustList, Verification } from '../record.js';
@@ -108,7 +108,7 @@ async function verifyParsed(credential: SignedCredential, trust: TrustList, now:
   // below against the caller's clock, so the library checks them at the credential's own validFrom.
   const result = await verifyCredential({
     credential,
-    suite: new DataIntegrityProof({ cryptosuite }),
+    suite: new DataIntegrityProof({ cryptosuite: trustingCryptosuite(trust) }),
     documentLoader,
     now: credential.validFrom,
   });
@@ -129,30 +129,45 @@ async function verifyParsed(credential: SignedCredential, trust: TrustList, now:
   return { status: 'valid', format: FORMAT, record };
 }
 
-type Multikey = Awaited<ReturnType<typeof fromJwk>>;
 /**
- * The Multikey signer of a key, made once per key object and controller: exporting the JWK and
- * importing it again cost more than the Ed25519 signature itself.
+ * The proof's signer: node:crypto with the key object the key store loaded. The Multikey signer
+ * (@digitalbazaar/ed25519-multikey) builds a new private key object from raw bytes at every
+ * signature, which cost more than the signature itself.
  */
-const multikeys = new WeakMap<KeyObject, Map<string, { publicKey: KeyObject; made: Promise<Multikey> }>>();
+function signerOf(key: SigningKey): Signer {
+  checkPair(key);
+  return { id: key.kid, algorithm: 'Ed25519', sign: async ({ data }) => sign(null, data, key.privateKey) };
+}
 
-function multikeyOf(key: SigningKey, controller: string): Promise<Multikey> {
-  let made = multikeys.get(key.privateKey);
-  if (!made) {
-    made = new Map();
-    multikeys.set(key.privateKey, made);
-  }
-  const id = `${key.kid}\n${controller}`;
-  const known = made.get(id);
-  // The pair is checked once per public key object: the same private key with another public key is checked again.
-  if (known && known.publicKey === key.publicKey) return known.made;
-  const jwk = key.privateKey.export({ format: 'jwk' });
-  if (jwk.x !== key.publicKey.export({ format: 'jwk' }).x) throw new TypeError('the signing key pair does not match');
-  const keyPair = fromJwk({ jwk, secretKey: true, id: key.kid, controller });
-  const byId = made;
-  keyPair.catch(() => byId.delete(id));
-  made.set(id, { publicKey: key.publicKey, made: keyPair });
-  return keyPair;
+/** Private keys whose public half matched the key's public key (checked once per key object). */
+const matchedPairs = new WeakMap<KeyObject, KeyObject>();
+
+function checkPair(key: SigningKey): void {
+  if (matchedPairs.get(key.privateKey) === key.publicKey) return;
+  const derived = createPublicKey(key.privateKey).export({ format: 'jwk' }).x;
+  if (derived !== key.publicKey.export({ format: 'jwk' }).x) throw new TypeError('the signing key pair does not match');
+  matchedPairs.set(key.privateKey, key.publicKey);
+}
+
+/**
+ * The cryptosuite with a verifier that uses the trust list's own key objects (the library's
+ * verifier decodes the Multikey and builds a public key object at every verification). A method
+ * the trust list does not hold (the loader would have refused it) goes to the library's verifier.
+ */
+function trustingCryptosuite(trust: TrustList): Cryptosuite {
+  const keys = new Map(trust.keys.filter((key) => key.algorithm === 'Ed25519').map((key) => [key.kid, key.publicKey]));
+  return {
+    ...cryptosuite,
+    async createVerifier({ verificationMethod }) {
+      const publicKey = keys.get(verificationMethod.id);
+      if (!publicKey) return cryptosuite.createVerifier({ verificationMethod });
+      return {
+        id: verificationMethod.id,
+        algorithm: 'Ed25519',
+        verify: async ({ data, signature }) => verify(null, data, publicKey, signature),
+      };
+    },
+  };
 }
 
 export const verifiableCredential: CertificateFormat = {
@@ -166,8 +181,7 @@ export const verifiableCredential: CertificateFormat = {
     if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/u.test(key.kid)) throw new TypeError(`kid must be the verification method URL, not "${key.kid}"`);
 
     const credential = toCredential(record);
-    const keyPair = await multikeyOf(key, record.issuer.url);
-    const suite = new DataIntegrityProof({ signer: keyPair.signer(), date: credential.validFrom, cryptosuite });
+    const suite = new DataIntegrityProof({ signer: signerOf(key), date: credential.validFrom, cryptosuite });
     const signed = await vcIssue({ credential, suite, documentLoader: staticDocumentLoader(), now: credential.validFrom });
     const payload = JSON.stringify(signed);
     return { format: FORMAT, payload, qr: vcQr(payload) };

@@ -47,9 +47,16 @@ declare module '@digitalbazaar/ed25519-multikey' {
 }
 
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
+  export interface Verifier {
+    id: string;
+    algorithm: string;
+    verify(options: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
+  }
   export interface Cryptosuite {
     name: string;
     requiredAlgorithm: string;
+    /** The verifier of a proof's verification method (the document the loader returned for its id). */
+    createVerifier(options: { verificationMethod: { id: string; publicKeyMultibase?: string } }): Promise<Verifier>;
   }
   export const cryptosuite: Cryptosuite;
 }
