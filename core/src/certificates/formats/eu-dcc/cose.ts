@@ -1,6 +1,6 @@
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
-import { decode, encode, Tag } from 'cbor2';
 import { Encoder } from 'cbor-x';
+import { decode, encode, Tag } from 'cbor2';
 
 /**
  * The HCERT container: CWT claims in a COSE_Sign1 (RFC 9052) signed with ES256. cbor2 writes
