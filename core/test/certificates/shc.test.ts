@@ -1,5 +1,5 @@
 /**
- * SMART Health Cards, checked from outside: signatures with node:crypto (not jose, which signs),
+ * SMART Health Cards, checked from outside: signatures with node:crypto and jose,
  * inflation with node:zlib, the kid with a hand-written RFC 7638 thumbprint, the QR drawn by
  * qrcode and read back by jsqr. Pure: no database, no network.
  */
@@ -16,6 +16,7 @@ import {
 } from 'node:crypto';
 import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import test from 'ava';
+import { CompactSign, compactVerify } from 'jose';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode, { type QRCodeSegment } from 'qrcode';
@@ -145,6 +146,17 @@ test('the ES256 signature (r||s, 64 bytes) verifies with node:crypto', (t) => {
   t.is(card.signature.length, 64);
   t.true(verify('sha256', Buffer.from(card.signingInput), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, card.signature));
   t.false(verify('sha256', Buffer.from(card.signingInput), { key: otherKey.publicKey, dsaEncoding: 'ieee-p1363' }, card.signature));
+});
+
+test('jose verifies the JWS we sign, and we verify the JWS jose signs', async (t) => {
+  // Both sides use node:crypto in the format; jose (WebCrypto) is the independent JWS implementation here.
+  const verified = await compactVerify(jws, key.publicKey, { algorithms: ['ES256'] });
+  t.deepEqual(verified.protectedHeader, { alg: 'ES256', zip: 'DEF', kid: thumbprint(key.publicKey) });
+  await t.throwsAsync(compactVerify(jws, otherKey.publicKey, { algorithms: ['ES256'] }));
+  const byJose = await new CompactSign(deflateJson(card.claims)).setProtectedHeader(shcHeader(key)).sign(key.privateKey);
+  t.is((await smartHealthCard.verify(toShc(byJose), trust)).status, 'valid');
+  const byJoseOtherKey = await new CompactSign(deflateJson(card.claims)).setProtectedHeader(shcHeader(key)).sign(otherKey.privateKey);
+  t.is((await smartHealthCard.verify(toShc(byJoseOtherKey), trust)).status, 'invalid-signature');
 });
 
 test('payload: raw DEFLATE (no zlib header) of minified JSON', (t) => {
