@@ -28,6 +28,7 @@ import pg from 'pg';
 import type { LoadInput, LoadResult } from './load.js';
 import { analyzeAfterWarmUp, drainJobs } from './support/common.js';
 import { postmasterOf, treeCpuMs } from './support/cpu.js';
+import { type CpuCap, cpuCap } from './support/cpu-cap.js';
 import { freePort } from './support/server.js';
 import { printStatements, resetStatements, statementSettings } from './support/statements.js';
 
@@ -68,6 +69,12 @@ const BIRTH_YEAR = 1980;
 
 /** Two processes should book more than one (on a 2-core machine PostgreSQL shares the cores). */
 const SCALE_TARGET = 1.2;
+/**
+ * Cores each app process of BENCH_PROCESSES is held to (a cgroup CPU quota, as machines of their
+ * own would hold them; support/cpu-cap.ts). Unset or 0: as the machine comes.
+ */
+const PROCESS_CPU = Number(process.env.BENCH_PROCESS_CPU ?? 0);
+if (!Number.isFinite(PROCESS_CPU) || PROCESS_CPU < 0) throw new Error('BENCH_PROCESS_CPU must be a number of cores (0: none)');
 /** The machine-readable result line(s) bench/run.ts parses: `BENCH_RESULT {json}`. */
 const result = (value: { name: string; figures: Record<string, number>; ratio: number; target: number; pass: boolean }) =>
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(value)}\n`);
@@ -112,7 +119,12 @@ async function startProfile(): Promise<{ stop(file: string): Promise<string> }> 
  * `n` app processes as production runs them (`node core/dist/src/main.js`, TEEKA_WORKERS=n) on the
  * benchmark's database, with the same settings as the in-process platform. Their logs are discarded.
  */
-async function startServers(n: number, env: Record<string, string>, root: string): Promise<{ port: number; stop(): Promise<void> }> {
+async function startServers(
+  n: number,
+  env: Record<string, string>,
+  root: string,
+  cap?: CpuCap,
+): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   // Logs go to /dev/null (no pipe for this process to drain); readiness comes over IPC.
   const devNull = openSync('/dev/null', 'w');
@@ -121,7 +133,10 @@ async function startServers(n: number, env: Record<string, string>, root: string
   const main = join(root, 'core/dist/src/main.js');
   const baseEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TEEKA_WORKERS: String(n) };
   const tuned = tunedCommand(process.execPath, [], [process.execPath, main], baseEnv);
-  const child = spawn(process.execPath, tuned ? tuned.args.slice(1) : [main], {
+  const command = { command: process.execPath, args: tuned ? tuned.args.slice(1) : [main] };
+  // Capped: a shell joins the group and execs node (the same process, its IPC descriptor kept).
+  const { command: file, args } = cap ? cap.wrap(command.command, command.args) : command;
+  const child = spawn(file, args, {
     env: tuned?.env ?? baseEnv,
     stdio: ['ignore', devNull, 'inherit', 'ipc'],
   });
@@ -137,6 +152,7 @@ async function startServers(n: number, env: Record<string, string>, root: string
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      cap?.remove();
     },
   };
 }
@@ -333,7 +349,15 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
     };
     try {
-      for (const n of PROCESSES) servers.push({ n, ...(await startServers(n, env, paths.root)) });
+      for (const n of PROCESSES) {
+        let cap: CpuCap | undefined;
+        if (PROCESS_CPU > 0) {
+          const made = cpuCap(`teeka-bench-${process.pid}-${n}`, n * PROCESS_CPU);
+          if (typeof made === 'string') throw new Error(`BENCH_PROCESS_CPU: ${made}`);
+          cap = made;
+        }
+        servers.push({ n, ...(await startServers(n, env, paths.root, cap)) });
+      }
       const count = (statuses: Record<string, number>) => Object.values(statuses).reduce((sum, k) => sum + k, 0);
       const totals = new Map(
         servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: {} as Record<string, number>, exhausted: false }]),
@@ -347,7 +371,8 @@ async function main(): Promise<void> {
       // in-process run's thousands, the last turn's) would otherwise be sent, by every process's
       // workers, during whichever turn comes next.
       let drained = 0;
-      if (servers.length > 0) say(`${PROCESSES.join(' vs ')} app processes: ${CLIENTS} clients for ${SECONDS} s each, in turns…`);
+      const capped = PROCESS_CPU > 0 ? `, each held to ${PROCESS_CPU} core (cgroup CPU quota)` : '';
+      if (servers.length > 0) say(`${PROCESSES.join(' vs ')} app processes${capped}: ${CLIENTS} clients for ${SECONDS} s each, in turns…`);
       const slice = Math.min(2, SECONDS);
       for (let done = 0; done < SECONDS; done += slice) {
         for (const { n, port } of servers) {
@@ -507,8 +532,9 @@ async function main(): Promise<void> {
     if (scaleRatio !== undefined) {
       const figures: Record<string, number> = {};
       for (const run of scaleOut) figures[`bookingsPerSecond${run.processes}Processes`] = round(run.rate);
+      if (PROCESS_CPU > 0) figures.coresPerProcess = PROCESS_CPU;
       result({
-        name: 'scale-out',
+        name: PROCESS_CPU > 0 ? 'scale-out-capped' : 'scale-out',
         figures,
         ratio: round(scaleRatio, 3),
         target: SCALE_TARGET,
