@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
-import { MALLOC_ENV, SEMI_SPACE_MIB, tunedCommand } from '../../src/kernel/runtime-tuning.js';
+import { HEAP_GROWING_PERCENT, MALLOC_ENV, SEMI_SPACE_MIB, tunedCommand } from '../../src/kernel/runtime-tuning.js';
 
 const NODE = '/usr/bin/node24';
 const MAIN = '/app/core/dist/src/main.js';
 const FLAG = `--max-semi-space-size=${SEMI_SPACE_MIB}`;
+const GROWING = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 
-test('a plain launch gets the semi-space flag before its own node flags, and the malloc settings', (t) => {
+test('a plain launch gets the semi-space and heap-growing flags before its own node flags, and the malloc settings', (t) => {
   const command = tunedCommand(NODE, ['--inspect=127.0.0.1:0'], [NODE, MAIN, 'extra'], { PATH: '/bin', PORT: '0' });
-  t.deepEqual(command?.args, [NODE, FLAG, '--inspect=127.0.0.1:0', MAIN, 'extra']);
+  t.deepEqual(command?.args, [NODE, FLAG, GROWING, '--inspect=127.0.0.1:0', MAIN, 'extra']);
   t.like(command?.env, { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
   t.is(command?.env.PORT, '0', 'the environment is kept');
   t.is(tunedCommand(NODE, [], [NODE, MAIN], command!.env), undefined, 'marked: the new process never re-executes again');
@@ -20,13 +21,18 @@ test('a plain launch gets the semi-space flag before its own node flags, and the
 
 test('the operator’s own settings win, in node flags, NODE_OPTIONS (dashes or underscores) or the environment', (t) => {
   const argv = [NODE, MAIN];
-  const all = tunedCommand(NODE, ['--max-semi-space-size=64'], argv, { MALLOC_ARENA_MAX: '8', MALLOC_MMAP_THRESHOLD_: '65536' });
+  const all = tunedCommand(NODE, ['--max-semi-space-size=64', '--heap-growing-percent=300'], argv, {
+    MALLOC_ARENA_MAX: '8',
+    MALLOC_MMAP_THRESHOLD_: '65536',
+  });
   t.is(all, undefined, 'nothing to add: no re-execution');
   const semi = tunedCommand(NODE, [], argv, { NODE_OPTIONS: '--enable-source-maps --max_semi_space_size=32' });
-  t.deepEqual(semi?.args, [NODE, MAIN], 'only the malloc settings are added');
+  t.deepEqual(semi?.args, [NODE, GROWING, MAIN], 'the semi-space flag is not added');
   t.like(semi?.env, MALLOC_ENV);
+  const growing = tunedCommand(NODE, ['--heap_growing_percent=50'], argv, {});
+  t.deepEqual(growing?.args, [NODE, FLAG, '--heap_growing_percent=50', MAIN], 'the heap-growing flag is not added');
   const arena = tunedCommand(NODE, [], argv, { MALLOC_ARENA_MAX: '4' });
-  t.deepEqual(arena?.args, [NODE, FLAG, MAIN]);
+  t.deepEqual(arena?.args, [NODE, FLAG, GROWING, MAIN]);
   t.like(arena?.env, { MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '131072' });
 });
 
@@ -78,11 +84,11 @@ test('a real process replaces itself: same pid and arguments, V8 given the flag,
   const tuned = await run(env);
   const plain = await run({ ...env, TEEKA_RUNTIME_TUNING: 'off' });
   t.is(tuned.report.pid, tuned.pid, 'the same process: signals and the pid a supervisor holds still reach it');
-  t.deepEqual(tuned.report.execArgv, [FLAG]);
+  t.deepEqual(tuned.report.execArgv, [FLAG, GROWING]);
   t.deepEqual(tuned.report.argv, ['an-argument']);
   t.is(tuned.report.arena, MALLOC_ENV.MALLOC_ARENA_MAX);
   t.is(tuned.report.mmap, MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
-  t.is(tuned.stderr, '', 'no warning');
+  t.is(tuned.stderr, '', 'no warning: this Node knows both flags');
   t.deepEqual(plain.report.execArgv, []);
   t.is(plain.report.arena, null);
   t.is(plain.report.mmap, null);
