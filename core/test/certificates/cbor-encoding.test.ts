@@ -83,6 +83,16 @@ test('COSE_Sign1 tag 18 is its single head byte before the array; other tags go 
   }
 });
 
+test('it answers plain bytes, never a Buffer, so they nest in a value cbor2 writes', (t) => {
+  const header = cborEncode(new Map([[1, -7]]));
+  t.false(Buffer.isBuffer(header));
+  t.true(header instanceof Uint8Array);
+  // A lone surrogate sends the outer value to cbor2: the header must still be written as bytes.
+  const outer = [header, 'x\uD800'];
+  t.is(ours(outer), reference([Uint8Array.from(header), 'x\uD800']));
+  t.is(ours(outer).slice(0, 10), '8243a10126');
+});
+
 test('the bytes returned are not changed by later encodings', (t) => {
   const first = cborEncode({ name: 'अनन्या', doses: [1, 2, 3] });
   const copy = Buffer.from(first).toString('hex');

@@ -62,7 +62,12 @@ function fastEncodable(value: unknown): boolean {
   }
 }
 
-/** CBOR of a value (a tag below 24 at the top is its one head byte); cbor2 for what cbor-x would write otherwise. */
+/**
+ * CBOR of a value (a tag below 24 at the top is its one head byte); cbor2 for what cbor-x would
+ * write otherwise. Always plain bytes, never a Buffer (cbor-x answers Buffers), so that what it
+ * returns can go into another value whichever library writes that one. Byte strings given to it
+ * must be plain too (`plain`): cbor2 would write a Buffer as its JSON.
+ */
 export function cborEncode(value: unknown): Uint8Array {
   if (value instanceof Tag && typeof value.tag === 'number' && value.tag < 24 && fastEncodable(value.contents)) {
     const contents = fastEncoder.encode(value.contents);
@@ -71,7 +76,7 @@ export function cborEncode(value: unknown): Uint8Array {
     out.set(contents, 1);
     return out;
   }
-  return fastEncodable(value) ? fastEncoder.encode(value) : encode(value, { rejectUndefined: true });
+  return fastEncodable(value) ? plain(fastEncoder.encode(value)) : encode(value, { rejectUndefined: true });
 }
 
 /**
