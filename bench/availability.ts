@@ -15,7 +15,7 @@ import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import pg from 'pg';
 import { latency, machine, numberFrom, report, round, say } from './support/common.js';
 import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
-import { type CpuCap, cpuCap } from './support/cpu-cap.js';
+import { type CpuCap, cpuCaps } from './support/cpu-cap.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
 import { benchProject, type Database, freePort, startBareServer, startDatabase, startServer } from './support/server.js';
@@ -80,10 +80,10 @@ async function startProcesses(
 ): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const paths = benchProject();
-  const command = { command: process.execPath, args: [join(projectPaths().root, 'core', 'dist', 'src', 'main.js')] };
+  const main = [join(projectPaths().root, 'core', 'dist', 'src', 'main.js')];
   // In the group from its first instruction (the shell joins, then execs node: the same pid).
-  const { command: file, args } = cap ? cap.wrap(command.command, command.args) : command;
-  const child = spawn(file, args, {
+  const { command, args } = cap?.wrap(process.execPath, main) ?? { command: process.execPath, args: main };
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: 'development',
@@ -113,7 +113,6 @@ async function startProcesses(
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      cap?.remove();
       rmSync(paths.root, { recursive: true, force: true });
     },
   };
@@ -244,17 +243,10 @@ async function scaleOut(
   coresEach?: number,
 ) {
   const servers: { n: number; port: number; pid: number; stop(): Promise<void> }[] = [];
-  const caps = new Map<number, CpuCap>();
-  if (coresEach !== undefined) {
-    for (const n of PROCESSES) {
-      const cap = cpuCap(`teeka-bench-${process.pid}-${n}`, n * coresEach);
-      if (typeof cap === 'string') {
-        say(`scale-out with ${coresEach} core per app process: skipped (${cap})`);
-        for (const made of caps.values()) made.remove();
-        return;
-      }
-      caps.set(n, cap);
-    }
+  const caps = coresEach === undefined ? new Map<number, CpuCap>() : cpuCaps(PROCESSES, coresEach);
+  if (typeof caps === 'string') {
+    say(`scale-out with ${coresEach} core per app process: skipped (${caps})`);
+    return;
   }
   const capped = coresEach === undefined ? '' : `, each held to ${coresEach} core (cgroup CPU quota)`;
   try {

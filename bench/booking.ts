@@ -28,7 +28,7 @@ import pg from 'pg';
 import type { LoadInput, LoadResult } from './load.js';
 import { analyzeAfterWarmUp, drainJobs } from './support/common.js';
 import { postmasterOf, treeCpuMs } from './support/cpu.js';
-import { type CpuCap, cpuCap } from './support/cpu-cap.js';
+import { type CpuCap, cpuCaps } from './support/cpu-cap.js';
 import { freePort } from './support/server.js';
 import { printStatements, resetStatements, statementSettings } from './support/statements.js';
 
@@ -133,10 +133,10 @@ async function startServers(
   const main = join(root, 'core/dist/src/main.js');
   const baseEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TEEKA_WORKERS: String(n) };
   const tuned = tunedCommand(process.execPath, [], [process.execPath, main], baseEnv);
-  const command = { command: process.execPath, args: tuned ? tuned.args.slice(1) : [main] };
+  const argv = tuned ? tuned.args.slice(1) : [main];
   // Capped: a shell joins the group and execs node (the same process, its IPC descriptor kept).
-  const { command: file, args } = cap ? cap.wrap(command.command, command.args) : command;
-  const child = spawn(file, args, {
+  const { command, args } = cap?.wrap(process.execPath, argv) ?? { command: process.execPath, args: argv };
+  const child = spawn(command, args, {
     env: tuned?.env ?? baseEnv,
     stdio: ['ignore', devNull, 'inherit', 'ipc'],
   });
@@ -152,7 +152,6 @@ async function startServers(
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      cap?.remove();
     },
   };
 }
@@ -348,16 +347,10 @@ async function main(): Promise<void> {
       TEEKA_TENANTS: CODE,
       LOG_LEVEL: 'info',
     };
+    const caps = PROCESS_CPU > 0 ? cpuCaps(PROCESSES, PROCESS_CPU) : new Map<number, CpuCap>();
+    if (typeof caps === 'string') throw new Error(`BENCH_PROCESS_CPU: ${caps}`);
     try {
-      for (const n of PROCESSES) {
-        let cap: CpuCap | undefined;
-        if (PROCESS_CPU > 0) {
-          const made = cpuCap(`teeka-bench-${process.pid}-${n}`, n * PROCESS_CPU);
-          if (typeof made === 'string') throw new Error(`BENCH_PROCESS_CPU: ${made}`);
-          cap = made;
-        }
-        servers.push({ n, ...(await startServers(n, env, paths.root, cap)) });
-      }
+      for (const n of PROCESSES) servers.push({ n, ...(await startServers(n, env, paths.root, caps.get(n))) });
       const count = (statuses: Record<string, number>) => Object.values(statuses).reduce((sum, k) => sum + k, 0);
       const totals = new Map(
         servers.map(({ n }) => [n, { ok: 0, ms: 0, latencies: [] as number[], failed: {} as Record<string, number>, exhausted: false }]),
@@ -404,6 +397,7 @@ async function main(): Promise<void> {
       }
     } finally {
       for (const server of servers) await server.stop();
+      for (const cap of caps.values()) cap.remove();
     }
     const afterProcesses = await integrity(client);
 

@@ -78,3 +78,20 @@ export function cpuCap(name: string, cores: number): CpuCap | string {
     },
   };
 }
+
+/**
+ * One group per app process count n of a comparison, each allowing n × `coresEach` cores: all of
+ * them, or none (the ones made are removed) and why not.
+ */
+export function cpuCaps(counts: readonly number[], coresEach: number): Map<number, CpuCap> | string {
+  const caps = new Map<number, CpuCap>();
+  for (const n of counts) {
+    const cap = cpuCap(`teeka-bench-${process.pid}-${n}`, n * coresEach);
+    if (typeof cap === 'string') {
+      for (const made of caps.values()) made.remove();
+      return cap;
+    }
+    caps.set(n, cap);
+  }
+  return caps;
+}

@@ -63,14 +63,14 @@ function fastEncodable(value: unknown): boolean {
 }
 
 /**
- * CBOR of a value (a tag below 24 at the top is its one head byte); cbor2 for what cbor-x would
- * write otherwise. Always plain bytes, never a Buffer (cbor-x answers Buffers), so that what it
+ * CBOR of a value (a tag below 24 at the top is its one head byte before its contents' CBOR);
+ * cbor2 for what cbor-x would write otherwise. Always plain bytes, never a Buffer (cbor-x answers Buffers), so that what it
  * returns can go into another value whichever library writes that one. Byte strings given to it
  * must be plain too (`plain`): cbor2 would write a Buffer as its JSON.
  */
 export function cborEncode(value: unknown): Uint8Array {
-  if (value instanceof Tag && typeof value.tag === 'number' && value.tag < 24 && fastEncodable(value.contents)) {
-    const contents = fastEncoder.encode(value.contents);
+  if (value instanceof Tag && typeof value.tag === 'number' && value.tag < 24) {
+    const contents = cborEncode(value.contents);
     const out = new Uint8Array(contents.length + 1);
     out[0] = 0xc0 | value.tag;
     out.set(contents, 1);
