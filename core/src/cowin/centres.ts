@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FreshCache } from '../kernel/cache/fresh-cache.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
@@ -23,17 +24,20 @@ interface AreaNames {
 /** The tenant's areas by `level:id`, with English and localised names, for naming a centre's state, district and block. */
 export type AreaIndex = Map<string, AreaNames>;
 
-export async function areaIndex(em: EntityManager, lng: string | undefined): Promise<AreaIndex> {
-  const rows = await em.execute<
-    {
-      level: string;
-      id: number;
-      parent_level: string | null;
-      parent_id: number | null;
-      name: string;
-      names: Record<string, string> | null;
-    }[]
-  >('select level, id, parent_level, parent_id, name, names from area');
+interface AreaRow {
+  level: string;
+  id: number;
+  parent_level: string | null;
+  parent_id: number | null;
+  name: string;
+  names: Record<string, string> | null;
+}
+
+function areaRows(em: EntityManager): Promise<AreaRow[]> {
+  return em.execute<AreaRow[]>('select level, id, parent_level, parent_id, name, names from area order by level, id');
+}
+
+function indexOf(rows: AreaRow[], lng: string | undefined): AreaIndex {
   return new Map(
     rows.map((row) => [
       `${row.level}:${row.id}`,
@@ -47,24 +51,40 @@ export async function areaIndex(em: EntityManager, lng: string | undefined): Pro
   );
 }
 
+export async function areaIndex(em: EntityManager, lng: string | undefined): Promise<AreaIndex> {
+  return indexOf(await areaRows(em), lng);
+}
+
 /** Keyed by the tenant's config object: gone with the tenant. */
-const areaIndexes = new WeakMap<TenantConfig, FreshCache>();
+const areaIndexes = new WeakMap<TenantConfig, { cache: FreshCache; last: Map<string, { digest: string; index: AreaIndex }> }>();
 
 /**
  * The area index, read once per `scheduling.availabilityCacheSeconds` and language rather than on
- * every search: area names change only with the seeds, and answers are that old anyway. `em` is
- * called only for a read.
+ * every search: area names change only with the seeds, and answers are that old anyway. A read
+ * that finds the same areas answers the same index object, so what is kept per index (centres'
+ * JSON texts, answers built with it) lives on until an area changes. `em` is called only for a read.
  */
 export async function cachedAreaIndex(em: () => EntityManager, tenant: TenantConfig, lng: string | undefined): Promise<AreaIndex> {
   const seconds = tenant.scheduling.availabilityCacheSeconds;
   if (seconds <= 0) return areaIndex(em(), lng);
-  let cache = areaIndexes.get(tenant);
-  if (!cache) {
+  let kept = areaIndexes.get(tenant);
+  if (!kept) {
     // One per language at most: the tenant's languages, and none (English only).
-    cache = new FreshCache(tenant.languages.enabled.length + 1);
-    areaIndexes.set(tenant, cache);
+    kept = { cache: new FreshCache(tenant.languages.enabled.length + 1), last: new Map() };
+    areaIndexes.set(tenant, kept);
   }
-  return (await cache.get(lng ?? '', seconds * 1000, () => areaIndex(em(), lng))).value;
+  const { cache, last } = kept;
+  const language = lng ?? '';
+  const read = async () => {
+    const rows = await areaRows(em());
+    const digest = createHash('sha256').update(JSON.stringify(rows)).digest('base64');
+    const known = last.get(language);
+    if (known?.digest === digest) return known.index;
+    const index = indexOf(rows, lng);
+    last.set(language, { digest, index });
+    return index;
+  };
+  return (await cache.get(language, seconds * 1000, read)).value;
 }
 
 /** The centre's area and every area above it, by level. */

@@ -182,10 +182,12 @@ async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string
   const translated = language ? await orNone(() => search(language)) : undefined;
   const computedAt = Math.min(found.computedAt, translated?.computedAt ?? found.computedAt);
   freshness(ctx, computedAt, tenant.scheduling.availabilityCacheSeconds);
-  const build = async (centres: CentreAvailability[]) =>
+  // Centres are named from the area index too: a kept answer is reused only with the same index.
+  const areas = await cachedAreaIndex(() => tenantScope(ctx).em, tenant, language || undefined);
+  const build = (centres: CentreAvailability[]) =>
     shape(centres, {
       tenant,
-      areas: await cachedAreaIndex(() => tenantScope(ctx).em, tenant, language || undefined),
+      areas,
       ...(translated ? { localised: new Map(translated.value.map((c) => [c.facility.id, c.facility])) } : {}),
     });
   ctx.type = 'application/json; charset=utf-8';
@@ -195,14 +197,12 @@ async function answer(ctx: AppContext, filtered: boolean, [key, search]: [string
     const vaccine = typeof ctx.query.vaccine === 'string' ? ctx.query.vaccine.trim().toLowerCase() : '';
     const wanted = (code: string) =>
       !vaccine || code === vaccine || (tenant.vaccines.find((v) => v.code === code)?.name ?? '').toLowerCase() === vaccine;
-    ctx.body = await build(
-      found.value.map((centre) => ({ ...centre, sessions: centre.sessions.filter((session) => wanted(session.vaccine)) })),
-    );
+    ctx.body = build(found.value.map((centre) => ({ ...centre, sessions: centre.sessions.filter((session) => wanted(session.vaccine)) })));
     return;
   }
-  const sources = [found.source, ...(translated ? [translated.source] : [])];
+  const sources = [found.source, ...(translated ? [translated.source] : []), areas];
   if (sources.some((source) => source === undefined)) {
-    ctx.body = await build(found.value);
+    ctx.body = build(found.value);
     return;
   }
   ctx.body = await answerBytes(tenant.code, `${tenantKey(tenant)}|cowin|${language}|${key}`, sources as object[], () => build(found.value));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import { availabilityCacheBudget } from '../kernel/cache/cache-budget.js';
@@ -67,7 +68,14 @@ type DoseRow = [number, number, number, number];
 /** A slot as the statement sends it: label, capacity, places free. */
 type SlotRow = [string, number, number];
 
-/** An entry: immutable once read, so answers built from one entry are equal (see AnswerBytes). */
+/**
+ * An entry: immutable once read, so answers built from one entry are equal (see AnswerBytes). A
+ * read that finds exactly what the previous one found renews that entry (a new object with a new
+ * `computedAt`) instead of parsing it again: its `centres`, views and the JSON texts kept for its
+ * objects carry over, and so do answers kept for it (their source is `centres`). Most districts'
+ * availability does not change between two reads 10 s apart; parsing and serialising it again was
+ * most of a search's cost (bench:availability, random districts and dates).
+ */
 export interface AvailabilityEntry {
   /** When the statement was sent (epoch ms): the data is at least this recent. */
   computedAt: number;
@@ -82,6 +90,8 @@ export interface AvailabilityEntry {
   /** Per language, the centres as views, ordered for that language (built on first use). */
   views: Map<string, { facility: FacilityView; sessions: SessionView[] }[]>;
   order: 'name' | 'id';
+  /** SHA-256 of the statement's answer (found, then the centres' JSON text): what a renewal compares. */
+  digest: string;
 }
 
 /**
@@ -187,6 +197,8 @@ interface Read {
   target: Target;
   from: string;
   to: string;
+  /** The entry this read replaces, if any: renewed when nothing changed. */
+  previous?: AvailabilityEntry;
 }
 
 let made: LRUCache<string, AvailabilityEntry, Read> | undefined;
@@ -206,13 +218,22 @@ function entries(): LRUCache<string, AvailabilityEntry, Read> {
   return made;
 }
 
-async function read({ em, target, from, to }: Read): Promise<AvailabilityEntry> {
+async function read({ em, target, from, to, previous }: Read): Promise<AvailabilityEntry> {
   const { sql, params, order } = statement(target);
   const computedAt = Date.now();
   // Raw SQL, no entities: the centres come back as one JSON text, parsed once here (text, not json,
   // so that its length sizes the entry). A read of its own (autocommit), so runPrepared may run it.
   const { rows } = await runPrepared<{ found: boolean; centres: string }>(em(), `availability-${target.kind}`, sql, [from, to, ...params]);
   const text = rows[0]?.centres ?? '[]';
+  const found = Boolean(rows[0]?.found);
+  // A digest, not the text itself: keeping the text would add about a quarter to an entry's memory.
+  const digest = createHash('sha256')
+    .update(found ? 'found\n' : 'none\n')
+    .update(text)
+    .digest('base64');
+  if (previous && previous.digest === digest && previous.from === from && previous.to === to && previous.order === order) {
+    return { ...previous, computedAt };
+  }
   const centres = JSON.parse(text) as EntryCentre[];
   for (const centre of centres) {
     for (const session of centre.sessions) {
@@ -232,11 +253,12 @@ async function read({ em, target, from, to }: Read): Promise<AvailabilityEntry> 
     computedAt,
     from,
     to,
-    found: Boolean(rows[0]?.found),
+    found,
     centres,
     size: Math.ceil(text.length * ENTRY_OVERHEAD) + 256,
     views: new Map(),
     order,
+    digest,
   };
 }
 
@@ -259,14 +281,15 @@ export async function entryFor(
   if (seconds <= 0) return read(context);
   const key = `${tenantKey(tenant)}|${targetKey(target)}|${start}|${end}`;
   const ttl = seconds * 1000;
-  const known = entries().get(key);
+  // Stale too: an expired entry is what a read that finds nothing changed renews.
+  const known = entries().get(key, { allowStale: true });
   if (known && Date.now() - known.computedAt < ttl) {
     cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'hit' });
     return known;
   }
   cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'miss' });
   if (known) entries().delete(key);
-  const entry = await entries().fetch(key, { context, ttl });
+  const entry = await entries().fetch(key, { context: { ...context, previous: known }, ttl });
   if (!entry) throw new Error('availability entry not read');
   return entry;
 }

@@ -124,7 +124,7 @@ export async function searchEntry(
   const to = addDays(from, span(days) - 1);
   const entry = await entryFor(em, tenant, target, from, to);
   requireFound(entry, target);
-  return { value: centresOf(entry, tenant, lng, from, to), computedAt: entry.computedAt, source: entry };
+  return { value: centresOf(entry, tenant, lng, from, to), computedAt: entry.computedAt, source: entry.centres };
 }
 
 /** 1 to MAX_CALENDAR_DAYS days. */

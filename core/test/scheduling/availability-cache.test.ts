@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import { answerCacheSize } from '../../src/kernel/cache/answer-bytes.js';
+import { cacheLookups } from '../../src/kernel/cache/cache-metrics.js';
 import { TOKENS } from '../../src/kernel/di/tokens.js';
 import { entryCacheSize } from '../../src/scheduling/availability-cache.js';
 import { AvailabilityService, type CentreAvailability } from '../../src/scheduling/availability-service.js';
@@ -286,6 +287,70 @@ test.serial('staleness is bounded by availabilityCacheSeconds: a booking shows o
     t.is(session?.available_capacity, 4, `calendarByDistrict ${JSON.stringify(headers)}`);
   }
 });
+
+/** The process's count of `cache` look-ups with `result` for tenant `in`. */
+async function lookups(cache: string, result: 'hit' | 'miss'): Promise<number> {
+  const { values } = await cacheLookups.get();
+  return values.find((v) => v.labels.tenant === 'in' && v.labels.cache === cache && v.labels.result === result)?.value ?? 0;
+}
+
+test.serial(
+  'an entry read again unchanged is renewed: its answers are served from the bytes kept, with a new Age; a renamed district still shows',
+  async (t) => {
+    const date = dayFromToday(app, 'in', 0);
+    const cowinDay = `${date.slice(8, 10)}-${date.slice(5, 7)}-${date.slice(0, 4)}`;
+    const paths = [
+      `/api/v1/availability?area=district:395&from=${date}&days=7`,
+      `/cowin/v2/appointment/sessions/public/calendarByDistrict?district_id=395&date=${cowinDay}`,
+      `/cowin/v2/appointment/sessions/public/findByDistrict?district_id=395&date=${cowinDay}`,
+    ];
+    const ask = async (path: string, headers: Record<string, string> = {}) => {
+      const answer = await app.request(HOST, path, { headers });
+      t.is(answer.status, 200, answer.text);
+      return { text: answer.text, age: Number(answer.headers.age) };
+    };
+    // Every entry and area index read before now has expired: the first round reads and builds.
+    await delay(TTL_SECONDS * 1000 + 100);
+    const first = await Promise.all(paths.map((path) => ask(path)));
+    t.true(
+      first.every((answer) => answer.age === 0),
+      'a fresh read',
+    );
+    await delay(TTL_SECONDS * 1000 + 100);
+    const [entryMisses, answerHits] = [await lookups('availability-entry', 'miss'), await lookups('availability-answer', 'hit')];
+    const again = [];
+    for (const path of paths) again.push(await ask(path)); // one after the other: one miss, then hits
+    t.is((await lookups('availability-entry', 'miss')) - entryMisses, 1, 'the expired entry was read again, once');
+    t.is((await lookups('availability-answer', 'hit')) - answerHits, paths.length, 'and every answer came from the bytes kept');
+    t.deepEqual(
+      again.map((answer) => answer.text),
+      first.map((answer) => answer.text),
+    );
+    t.true(
+      again.every((answer) => answer.age === 0),
+      'Age counts from the renewing read, not from the first',
+    );
+
+    // Co-WIN's answers also name the district: a new name is shown after the lifetime although no
+    // session changed (the area index is one of an answer's sources).
+    const [{ name }] = await tenantQuery<{ name: string }>(app, 'in', `select name from area where level = 'district' and id = 395`);
+    await tenantQuery(app, 'in', `update area set name = 'Mumbai (renamed)' where level = 'district' and id = 395`);
+    try {
+      await delay(TTL_SECONDS * 1000 + 100);
+      const rows = JSON.parse((await ask(paths[2])).text) as { sessions: { district_name: string }[] };
+      t.true(rows.sessions.length > 0);
+      t.true(
+        rows.sessions.every((row) => row.district_name === 'Mumbai (renamed)'),
+        'findByDistrict names the district anew',
+      );
+      const calendar = JSON.parse((await ask(paths[1])).text) as { centers: { district_name: string }[] };
+      t.true(calendar.centers.every((centre) => centre.district_name === 'Mumbai (renamed)'));
+      t.is((await ask(paths[0])).text, first[0].text, 'the native answer does not name areas: still the same');
+    } finally {
+      await tenantQuery(app, 'in', `update area set name = $1 where level = 'district' and id = 395`, [name]);
+    }
+  },
+);
 
 test.serial('Co-WIN location lists are kept per language for availabilityCacheSeconds, then read again', async (t) => {
   const districts = async (language?: string) => {
