@@ -21,7 +21,12 @@ import { availabilityCalls, loadNational } from './support/national-data.js';
 import { benchProject, type Database, freePort, startBareServer, startDatabase, startServer } from './support/server.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
-const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
+/**
+ * Long enough for the server's first render of every district (70,000 sessions in three shapes),
+ * which a server that has been running for hours has long done: with 2 s, the measured 10 s were
+ * mostly that first render (CPU per answer 0.42 ms at 10 s, 0.29 ms at 30 s, the same build).
+ */
+const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 10);
 const CLIENTS = numberFrom('BENCH_CLIENTS', 32);
 const FACILITIES = numberFrom('BENCH_FACILITIES', 5_000);
 const DAYS = 14;
