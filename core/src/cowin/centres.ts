@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FreshCache } from '../kernel/cache/fresh-cache.js';
+import { concatBytes, isRunOf, JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
+import { sessionRun } from '../scheduling/availability-cache.js';
 import type { CentreAvailability } from '../scheduling/availability-service.js';
 import type { FacilityView } from '../scheduling/facility-service.js';
 import type { SessionView } from '../scheduling/session-service.js';
@@ -208,19 +210,66 @@ function centreText(facility: FacilityView, projection: Projection): string {
   return keptIn(byTranslation, translation, () => JSON.stringify(centreFields(facility, projection)).slice(1, -1));
 }
 
-/** calendarBy*: centres that have sessions in the window, each with them and, if paid, its fees. */
-export function calendarCentreText(centre: CentreAvailability, projection: Projection): string {
+/** A session's calendar text, kept per session: for calendars not cut from an entry as they are (vaccine-filtered). */
+const sessionText = (session: SessionView, tenant: TenantConfig): string =>
+  keptIn(sessionTexts, session, () => JSON.stringify(sessionFields(session, tenant)));
+
+/** Calendar texts of all an entry's sessions of a centre, joined: a calendar is one slice of them. */
+const sessionRuns = new WeakMap<readonly SessionView[], JoinedTexts>();
+
+function calendarSessions(centre: CentreAvailability, tenant: TenantConfig): Buffer | string {
+  const { sessions } = centre;
+  const run = sessionRun(centre);
+  if (run && isRunOf(sessions, run.of, run.from)) {
+    const joined = keptIn(
+      sessionRuns,
+      run.of,
+      () => new JoinedTexts(run.of.map((session) => JSON.stringify(sessionFields(session, tenant)))),
+    );
+    return joined.slice(run.from, run.from + sessions.length);
+  }
+  return sessions.map((session) => sessionText(session, tenant)).join(',');
+}
+
+/** `{<centre fields>,"sessions":[` as bytes, kept like centreText. */
+const calendarHeads = new WeakMap<AreaIndex, WeakMap<FacilityView, WeakMap<object, Buffer>>>();
+function calendarHead(facility: FacilityView, projection: Projection): Buffer {
+  const byFacility = keptIn(calendarHeads, projection.areas, () => new WeakMap<FacilityView, WeakMap<object, Buffer>>());
+  const byTranslation = keptIn(byFacility, facility, () => new WeakMap<object, Buffer>());
+  const translation = projection.localised?.get(facility.id) ?? NO_TRANSLATION;
+  return keptIn(byTranslation, translation, () => keptBytes(`{${centreText(facility, projection)},"sessions":[`));
+}
+
+/** One centre of a calendarBy* answer: its fields, its sessions in the window and, if paid, its fees. */
+function calendarCentre(centre: CentreAvailability, projection: Projection, parts: (Buffer | string)[]): void {
   const { facility } = centre;
-  const sessions = centre.sessions.map((session) =>
-    keptIn(sessionTexts, session, () => JSON.stringify(sessionFields(session, projection.tenant))),
-  );
-  let text = `{${centreText(facility, projection)},"sessions":[${sessions.join(',')}]`;
+  parts.push(calendarHead(facility, projection), calendarSessions(centre, projection.tenant));
   if (facility.feeType === 'paid') {
     const vaccines = [...new Set(centre.sessions.map((s) => s.vaccine)), ...Object.keys(facility.fees)];
     const fees = [...new Set(vaccines)].map((code) => ({ vaccine: vaccineName(projection.tenant, code), fee: fee(facility, code) }));
-    text += `,"vaccine_fees":${JSON.stringify(fees)}`;
+    parts.push(`],"vaccine_fees":${JSON.stringify(fees)}}`);
+  } else parts.push(CLOSE_CENTRE);
+}
+const CLOSE_CENTRE = Buffer.from(']}');
+
+/**
+ * calendarBy* answers: the centres that have sessions in the window, `{"centers":[…]}`, or, with
+ * `one` (calendarByCenter), the first of them alone, `{"centers":{…}}` (`{}` for none).
+ */
+export function calendarBytes(centres: CentreAvailability[], projection: Projection, one = false): Buffer {
+  const withSessions = centres.filter((centre) => centre.sessions.length > 0);
+  const parts: (Buffer | string)[] = [one ? '{"centers":' : '{"centers":['];
+  if (one) {
+    if (withSessions[0]) calendarCentre(withSessions[0], projection, parts);
+    else parts.push('{}');
+  } else {
+    withSessions.forEach((centre, i) => {
+      if (i > 0) parts.push(',');
+      calendarCentre(centre, projection, parts);
+    });
   }
-  return `${text}}`;
+  parts.push(one ? '}' : ']}');
+  return concatBytes(parts);
 }
 
 /** findBy*: one flat row per session, the centre fields then the session's, as a JSON array. */

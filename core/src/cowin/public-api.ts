@@ -16,7 +16,7 @@ import { tenantKey } from '../scheduling/availability-cache.js';
 import { areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from '../scheduling/availability-service.js';
 import { SessionFullError } from '../scheduling/errors.js';
 import { DEFAULT_RADIUS_KM, FacilityService, type FacilityView } from '../scheduling/facility-service.js';
-import { cachedAreaIndex, calendarCentreText, isoFromCowin, nearbyCentre, type Projection, sessionRowsText } from './centres.js';
+import { cachedAreaIndex, calendarBytes, isoFromCowin, nearbyCentre, type Projection, sessionRowsText } from './centres.js';
 
 /**
  * Co-WIN's public API (spec 1.1, as production served it) on every tenant, at `/cowin`: a client
@@ -167,8 +167,8 @@ async function orNone<T>(read: () => Promise<Fresh<T[]>>): Promise<Fresh<T[]>> {
 
 /** A search in a language (searchEntry's: a cached answer needs no DI scope and no EntityManager). */
 type Search = (lng: string) => Promise<Fresh<CentreAvailability[]>>;
-/** A response body as JSON text, from the centres found (in English, with the request's language in the projection). */
-type Shape = (centres: CentreAvailability[], projection: Projection) => string;
+/** A response body as JSON, from the centres found (in English, with the request's language in the projection). */
+type Shape = (centres: CentreAvailability[], projection: Projection) => string | Buffer;
 
 /**
  * Answers a search in English and, when asked, in the request's language. Public answers are
@@ -236,8 +236,6 @@ async function locationList(ctx: AppContext, tenant: TenantConfig, list: string,
   ctx.body = (await lists.get(`${list}|${language}`, seconds * 1000, json)).value;
 }
 
-const withSessions = (centres: CentreAvailability[]) => centres.filter((centre) => centre.sessions.length > 0);
-
 export function cowinPublicRoutes(): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/cowin/v2' });
   router.use(cowinErrors);
@@ -303,10 +301,7 @@ export function cowinPublicRoutes(): Router<AppState> {
     return [`pin|${code}|${day}|${days}`, (lng) => searchEntry(() => tenantScope(ctx).em, tenant, lng, target, day, days)];
   };
   const rows: Shape = (centres, projection) => `{"sessions":${sessionRowsText(centres, projection)}}`;
-  const calendar: Shape = (centres, projection) =>
-    `{"centers":[${withSessions(centres)
-      .map((centre) => calendarCentreText(centre, projection))
-      .join(',')}]}`;
+  const calendar: Shape = (centres, projection) => calendarBytes(centres, projection);
 
   // The same searches twice: public (cached, limited per IP) and for signed-in citizens (Co-WIN's
   // "fresher" reads with an optional vaccine filter, limited per login to slow bots down).
@@ -342,10 +337,7 @@ export function cowinPublicRoutes(): Router<AppState> {
           `centre|${id}|${day}|7`,
           (lng) => searchEntry(() => tenantScope(ctx).em, tenantScope(ctx).tenant.config, lng, { kind: 'centre', id }, day, 7),
         ],
-        (centres, projection) => {
-          const [centre] = withSessions(centres);
-          return `{"centers":${centre ? calendarCentreText(centre, projection) : '{}'}}`;
-        },
+        (centres, projection) => calendarBytes(centres, projection, true),
       );
     });
 

@@ -63,6 +63,23 @@ export interface CentreAvailability {
   sessions: SessionView[];
 }
 
+/** Where a centre's sessions were cut from: its entry's list of them (immutable) and the first index. */
+export interface SessionRun {
+  of: readonly SessionView[];
+  from: number;
+}
+/** Beside the centres centresOf answers, not on them: those are the services' answers, serialised as they are. */
+const runs = new WeakMap<CentreAvailability, SessionRun>();
+
+/**
+ * For a centre centresOf answered: its sessions are `of[from]`, `of[from + 1]`, …, so answers can
+ * slice kept texts of the whole list (see JoinedTexts). Undefined for any other object (a filtered
+ * copy, say); callers still check with isRunOf.
+ */
+export function sessionRun(centre: CentreAvailability): SessionRun | undefined {
+  return runs.get(centre);
+}
+
 /** A dose counter as the statement sends it: dose number, online capacity, online places free, walk-in places free. */
 type DoseRow = [number, number, number, number];
 /** A slot as the statement sends it: label, capacity, places free. */
@@ -337,10 +354,19 @@ function views(entry: AvailabilityEntry, tenant: TenantConfig, lng: string) {
 /** The centres of an entry in `lng` with their sessions from `from` to `to` (ISO days, inclusive). */
 export function centresOf(entry: AvailabilityEntry, tenant: TenantConfig, lng: string, from: string, to: string): CentreAvailability[] {
   const whole = from <= entry.from && to >= entry.to;
-  return views(entry, tenant, lng).map(({ facility, sessions }) => ({
-    facility,
-    sessions: whole ? sessions : sessions.filter((session) => session.date >= from && session.date <= to),
-  }));
+  return views(entry, tenant, lng).map(({ facility, sessions }) => {
+    // Ascending by date: the calendar's sessions are one run of them.
+    let first = 0;
+    let end = sessions.length;
+    if (!whole) {
+      while (first < sessions.length && sessions[first].date < from) first++;
+      end = first;
+      while (end < sessions.length && sessions[end].date <= to) end++;
+    }
+    const centre = { facility, sessions: whole ? sessions : sessions.slice(first, end) };
+    runs.set(centre, { of: sessions, from: first });
+    return centre;
+  });
 }
 
 /** An area that does not exist is a 404, as FacilityService.inArea answers it. */

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { InventoryReports } from '../inventory/reports.js';
 import { answerBytes } from '../kernel/cache/answer-bytes.js';
+import { concatBytes, isRunOf, JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { freshness, noStore } from '../kernel/http/cache-headers.js';
@@ -8,7 +9,7 @@ import { type AppContext, type AppState, tenantScope } from '../kernel/http/stat
 import { validate } from '../kernel/http/validate.js';
 import { requireCitizen, requireStaff } from '../registration/auth.js';
 import { currentStaff } from '../registration/staff/staff-context.js';
-import { type Target, tenantKey } from './availability-cache.js';
+import { sessionRun, type Target, tenantKey } from './availability-cache.js';
 import { AvailabilityService, areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from './availability-service.js';
 import { BookingService } from './booking-service.js';
 import {
@@ -59,18 +60,39 @@ interface StockWarning {
 /**
  * JSON texts of the facilities and sessions of availability entries, kept per object: entries are
  * immutable (see AvailabilityEntry), and a calendar repeats the same sessions search after search,
- * so each is serialised once per entry rather than once per answer. Held weakly: they go with the entry.
+ * so each is serialised once per entry rather than once per answer. A centre's sessions are kept
+ * joined (JoinedTexts), so its part of a calendar is one slice. Held weakly: they go with the entry.
  */
 const entryTexts = new WeakMap<object, string>();
 const entryText = (value: object): string => keptIn(entryTexts, value, () => JSON.stringify(value));
+const sessionRuns = new WeakMap<readonly SessionView[], JoinedTexts>();
+const facilityHeads = new WeakMap<object, Buffer>();
 
-/** The availability answer `{from, days, centres}` as JSON text, joined from the entry's kept texts. */
-function availabilityText(from: string, days: number, centres: CentreAvailability[]): string {
-  const joined = centres
-    .map(({ facility, sessions }) => `{"facility":${entryText(facility)},"sessions":[${sessions.map(entryText).join(',')}]}`)
-    .join(',');
-  return `{"from":${JSON.stringify(from)},"days":${JSON.stringify(days)},"centres":[${joined}]}`;
+function sessionsJoined(centre: CentreAvailability): Buffer | string {
+  const { sessions } = centre;
+  const run = sessionRun(centre);
+  if (run && isRunOf(sessions, run.of, run.from)) {
+    const joined = keptIn(sessionRuns, run.of, () => new JoinedTexts(run.of.map((session) => JSON.stringify(session))));
+    return joined.slice(run.from, run.from + sessions.length);
+  }
+  return sessions.map(entryText).join(',');
 }
+
+/** The availability answer `{from, days, centres}` as JSON bytes, joined from the entry's kept texts. */
+function availabilityBytes(from: string, days: number, centres: CentreAvailability[]): Buffer {
+  const parts: (Buffer | string)[] = [`{"from":${JSON.stringify(from)},"days":${JSON.stringify(days)},"centres":[`];
+  centres.forEach((centre, i) => {
+    if (i > 0) parts.push(',');
+    parts.push(
+      keptIn(facilityHeads, centre.facility, () => keptBytes(`{"facility":${JSON.stringify(centre.facility)},"sessions":[`)),
+      sessionsJoined(centre),
+      CLOSE_CENTRE,
+    );
+  });
+  parts.push(']}');
+  return concatBytes(parts);
+}
+const CLOSE_CENTRE = Buffer.from(']}');
 
 /**
  * Sessions and appointments in the native API: staff create sessions (one, or many at once), anyone
@@ -164,7 +186,7 @@ export function sessionApiRoutes(): Router<AppState> {
       const key = `${tenantKey(tenant)}|native|${ctx.state.lng}|${query.area ?? ''}|${query.postalCode ?? ''}|${query.facility ?? ''}|${from}|${days}`;
       ctx.type = 'application/json; charset=utf-8';
       const { value } = answer;
-      ctx.body = await answerBytes(tenant.code, key, [answer.source], () => availabilityText(from, days, value));
+      ctx.body = await answerBytes(tenant.code, key, [answer.source], () => availabilityBytes(from, days, value));
     }
   });
 

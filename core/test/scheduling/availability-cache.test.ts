@@ -212,6 +212,20 @@ test.serial(
     t.true(bodies.get(`{} ${paths[1]}`)!.includes('केईएम अस्पताल, परेल'));
     t.false(bodies.get(`{} ${paths[0]}`)!.includes('केईएम अस्पताल, परेल'));
 
+    // The native answers cut from kept bytes are the service's answer, exactly, for calendars
+    // starting and ending anywhere in the entry's window.
+    for (const [from, days] of [
+      [date, 7],
+      [dayFromToday(app, 'in', 6), 2],
+      [dayFromToday(app, 'in', 13), 14],
+    ] as [string, number][]) {
+      for (const lng of ['en', 'hi']) {
+        const answer = await app.request(HOST, `/api/v1/availability?area=district:395&from=${from}&days=${days}&lng=${lng}`);
+        const service = await cached(lng, { area: ['district', 395] }, from, days);
+        t.deepEqual(answer.json(), { from, days, centres: JSON.parse(JSON.stringify(service)) }, `${from} ${days} ${lng}`);
+      }
+    }
+
     const [citizen] = await makeCitizens(app, 'in', [[1990]]);
     const everything = JSON.parse(bodies.get(`{} ${paths[4]}`)!) as { centers: { center_id: number; sessions: { vaccine: string }[] }[] };
     const signedIn = await app.request(

@@ -22,13 +22,13 @@ function answers(): LRUCache<string, Kept> {
  * The bytes of an answer built from `sources` (cache entries, see Fresh.source): kept while
  * the entries it was built from are still the current ones, so a repeated answer is one buffer
  * write, never older than its entries. `key` names everything else the answer depends on
- * (tenant, endpoint, arguments, languages); `build` makes the answer's JSON text.
+ * (tenant, endpoint, arguments, languages); `build` makes the answer's JSON (text or bytes of its own).
  */
 export async function answerBytes(
   tenant: string,
   key: string,
   sources: readonly object[],
-  build: () => string | Promise<string>,
+  build: () => string | Buffer | Promise<string | Buffer>,
 ): Promise<Buffer> {
   const known = answers().get(key);
   if (known && known.sources.length === sources.length && known.sources.every((ref, i) => ref.deref() === sources[i])) {
@@ -36,7 +36,8 @@ export async function answerBytes(
     return known.body;
   }
   cacheLookups.inc({ tenant, cache: 'availability-answer', result: 'miss' });
-  const body = Buffer.from(await build());
+  const built = await build();
+  const body = typeof built === 'string' ? Buffer.from(built) : built;
   answers().set(key, { sources: sources.map((source) => new WeakRef(source)), body });
   return body;
 }
