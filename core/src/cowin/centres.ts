@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FreshCache } from '../kernel/cache/fresh-cache.js';
-import { concatBytes, isRunOf, JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
+import { concatBytes, type JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
-import { sessionRun } from '../scheduling/availability-cache.js';
+import { sessionsSlice } from '../scheduling/availability-cache.js';
 import type { CentreAvailability } from '../scheduling/availability-service.js';
 import type { FacilityView } from '../scheduling/facility-service.js';
 import type { SessionView } from '../scheduling/session-service.js';
@@ -218,17 +218,10 @@ const sessionText = (session: SessionView, tenant: TenantConfig): string =>
 const sessionRuns = new WeakMap<readonly SessionView[], JoinedTexts>();
 
 function calendarSessions(centre: CentreAvailability, tenant: TenantConfig): Buffer | string {
-  const { sessions } = centre;
-  const run = sessionRun(centre);
-  if (run && isRunOf(sessions, run.of, run.from)) {
-    const joined = keptIn(
-      sessionRuns,
-      run.of,
-      () => new JoinedTexts(run.of.map((session) => JSON.stringify(sessionFields(session, tenant)))),
-    );
-    return joined.slice(run.from, run.from + sessions.length);
-  }
-  return sessions.map((session) => sessionText(session, tenant)).join(',');
+  return (
+    sessionsSlice(centre, sessionRuns, (session) => JSON.stringify(sessionFields(session, tenant))) ??
+    centre.sessions.map((session) => sessionText(session, tenant)).join(',')
+  );
 }
 
 /** `{<centre fields>,"sessions":[` as bytes, kept like centreText. */

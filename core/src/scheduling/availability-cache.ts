@@ -3,6 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import { availabilityCacheBudget } from '../kernel/cache/cache-budget.js';
 import { cacheLookups } from '../kernel/cache/cache-metrics.js';
+import { isRunOf, JoinedTexts } from '../kernel/cache/joined-texts.js';
+import { keptIn } from '../kernel/cache/kept-in.js';
 import { runPrepared } from '../kernel/db/prepared.js';
 import { NotFoundError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -64,7 +66,7 @@ export interface CentreAvailability {
 }
 
 /** Where a centre's sessions were cut from: its entry's list of them (immutable) and the first index. */
-export interface SessionRun {
+interface SessionRun {
   of: readonly SessionView[];
   from: number;
 }
@@ -72,12 +74,18 @@ export interface SessionRun {
 const runs = new WeakMap<CentreAvailability, SessionRun>();
 
 /**
- * For a centre centresOf answered: its sessions are `of[from]`, `of[from + 1]`, …, so answers can
- * slice kept texts of the whole list (see JoinedTexts). Undefined for any other object (a filtered
- * copy, say); callers still check with isRunOf.
+ * A centre's sessions as their texts (`text`) joined with commas, when centresOf cut them from an
+ * entry: one slice of the texts of the entry's whole list, joined once and kept in `kept` (see
+ * JoinedTexts). Undefined for any other centre (a vaccine-filtered copy, say): join those yourself.
  */
-export function sessionRun(centre: CentreAvailability): SessionRun | undefined {
-  return runs.get(centre);
+export function sessionsSlice(
+  centre: CentreAvailability,
+  kept: WeakMap<readonly SessionView[], JoinedTexts>,
+  text: (session: SessionView) => string,
+): Buffer | undefined {
+  const run = runs.get(centre);
+  if (!run || !isRunOf(centre.sessions, run.of, run.from)) return undefined;
+  return keptIn(kept, run.of, () => new JoinedTexts(run.of.map(text))).slice(run.from, run.from + centre.sessions.length);
 }
 
 /** A dose counter as the statement sends it: dose number, online capacity, online places free, walk-in places free. */

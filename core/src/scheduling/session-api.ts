@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { InventoryReports } from '../inventory/reports.js';
 import { answerBytes } from '../kernel/cache/answer-bytes.js';
-import { concatBytes, isRunOf, JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
+import { concatBytes, type JoinedTexts, keptBytes } from '../kernel/cache/joined-texts.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { freshness, noStore } from '../kernel/http/cache-headers.js';
@@ -9,7 +9,7 @@ import { type AppContext, type AppState, tenantScope } from '../kernel/http/stat
 import { validate } from '../kernel/http/validate.js';
 import { requireCitizen, requireStaff } from '../registration/auth.js';
 import { currentStaff } from '../registration/staff/staff-context.js';
-import { sessionRun, type Target, tenantKey } from './availability-cache.js';
+import { sessionsSlice, type Target, tenantKey } from './availability-cache.js';
 import { AvailabilityService, areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from './availability-service.js';
 import { BookingService } from './booking-service.js';
 import {
@@ -69,13 +69,7 @@ const sessionRuns = new WeakMap<readonly SessionView[], JoinedTexts>();
 const facilityHeads = new WeakMap<object, Buffer>();
 
 function sessionsJoined(centre: CentreAvailability): Buffer | string {
-  const { sessions } = centre;
-  const run = sessionRun(centre);
-  if (run && isRunOf(sessions, run.of, run.from)) {
-    const joined = keptIn(sessionRuns, run.of, () => new JoinedTexts(run.of.map((session) => JSON.stringify(session))));
-    return joined.slice(run.from, run.from + sessions.length);
-  }
-  return sessions.map(entryText).join(',');
+  return sessionsSlice(centre, sessionRuns, (session) => JSON.stringify(session)) ?? centre.sessions.map(entryText).join(',');
 }
 
 /** The availability answer `{from, days, centres}` as JSON bytes, joined from the entry's kept texts. */
