@@ -16,14 +16,21 @@ export interface Purged {
   otpChallenges: number;
   sessions: number;
   rateLimits: number;
+  availabilitySnapshots: number;
 }
+
+/**
+ * Shared availability entries live seconds (at most `availabilityCacheSeconds`, 300 s); an hour-old
+ * one is a search nobody has asked since (a window that has moved on, a postal code asked once).
+ */
+const SNAPSHOT_KEEP_SECONDS = 3_600;
 
 /**
  * Deletes what has expired: OTP challenges and sign-in sessions a day after they expired, and
  * rate-limit windows a day after they (and any cool-down they hold) ended. A rate-limit row whose
  * window has ended counts as nothing (its next hit starts a new window), so deleting it changes no
  * limit; the longest window is the citizen session's (the Co-WIN search limit per login), so rows
- * are kept for at least that.
+ * are kept for at least that. Shared availability entries go an hour after they were read.
  */
 export async function purgeExpired(em: EntityManager, config: TenantConfig): Promise<Purged> {
   const keepSeconds = KEEP_AFTER_EXPIRY_SECONDS;
@@ -37,6 +44,9 @@ export async function purgeExpired(em: EntityManager, config: TenantConfig): Pro
       'window_start < now() - make_interval(secs => ?) and (hold_until is null or hold_until < now())',
       [longestWindow + keepSeconds],
     ),
+    availabilitySnapshots: await deleteInBatches(em, 'availability_snapshot', 'computed_at < now() - make_interval(secs => ?)', [
+      SNAPSHOT_KEEP_SECONDS,
+    ]),
   };
 }
 

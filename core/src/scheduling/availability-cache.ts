@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import { availabilityCacheBudget } from '../kernel/cache/cache-budget.js';
 import { cacheLookups } from '../kernel/cache/cache-metrics.js';
 import { isRunOf, JoinedTexts } from '../kernel/cache/joined-texts.js';
 import { keptIn } from '../kernel/cache/kept-in.js';
-import { runPrepared } from '../kernel/db/prepared.js';
+import { RELAXED_COMMIT, runPrepared } from '../kernel/db/prepared.js';
 import { NotFoundError } from '../kernel/errors.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
 import { addDays } from '../vaccination/dose-schedule.js';
@@ -159,23 +158,26 @@ function targetKey(target: Target): string {
 }
 
 /**
- * The statement that reads an entry: the window's days come first ($1, $2: `window_days`, joined as
- * `w`), then the target's parameters. Run prepared (one name per kind of target), so a miss is
- * planned once per connection: planning the area statement took about a quarter of a miss.
+ * The statement that reads an entry, as its parts: the common table expressions (the window's days
+ * first, $1 and $2 as `window_days`, joined as `w`, then the target's own) and the select of
+ * `found` and `centres` (the target's parameters from $3). Run prepared (one name per kind of
+ * target and use), so a miss is planned once per connection: planning the area statement took about
+ * a quarter of a miss.
  */
-function statement(target: Target): { sql: string; params: unknown[]; order: 'name' | 'id' } {
+function statement(target: Target): { ctes: string; entry: string; params: unknown[]; order: 'name' | 'id' } {
+  const window = 'window_days (first_day, last_day) as (select $1::date, $2::date)';
   const centres = (from: string) => `coalesce((select json_agg(${CENTRE_JSON} order by f.id) ${from}), '[]'::json)::text as centres`;
   switch (target.kind) {
     case 'area':
       return {
         params: [target.level, target.id],
         order: 'name',
-        sql: `with recursive window_days (first_day, last_day) as (select $1::date, $2::date),
+        ctes: `recursive ${window},
               within_area (level, id) as (
                 select level, id from area where level = $3 and id = $4::int
                 union all
-                select a.level, a.id from area a join within_area t on a.parent_level = t.level and a.parent_id = t.id)
-              select exists (select 1 from within_area) as found,
+                select a.level, a.id from area a join within_area t on a.parent_level = t.level and a.parent_id = t.id)`,
+        entry: `select exists (select 1 from within_area) as found,
                      ${centres(
                        // A lateral subquery kept apart (offset 0) so each area of the target is
                        // looked up in facility_area_idx: planned as a join, the recursive CTE's
@@ -189,18 +191,56 @@ function statement(target: Target): { sql: string; params: unknown[]; order: 'na
       return {
         params: [target.code],
         order: 'name',
-        sql: `with window_days (first_day, last_day) as (select $1::date, $2::date)
-              select true as found, ${centres('from window_days w, facility f where f.active and f.postal_code = $3')}`,
+        ctes: window,
+        entry: `select true as found, ${centres('from window_days w, facility f where f.active and f.postal_code = $3')}`,
       };
     case 'centre':
       return {
         params: [target.id],
         order: 'id',
-        sql: `with window_days (first_day, last_day) as (select $1::date, $2::date)
-              select count(*) > 0 as found, coalesce(json_agg(${CENTRE_JSON}), '[]'::json)::text as centres
+        ctes: window,
+        entry: `select count(*) > 0 as found, coalesce(json_agg(${CENTRE_JSON}), '[]'::json)::text as centres
                 from window_days w, facility f where f.active and f.id = $3::int`,
       };
   }
+}
+
+/**
+ * Part of every shared entry's key: entries written by another version of the platform (a rolling
+ * update) are not read if their JSON might differ. Change it whenever CENTRE_JSON changes.
+ */
+const SHARED_FORMAT = 'v1';
+/** Longer keys (a postal code of a country without a pattern, say) are not shared: the column's bound. */
+const SHARED_KEY_MAX = 255;
+
+/** What a renewal compares: a digest of the statement's answer, found flag and centres' JSON text. */
+const DIGEST_SQL = `encode(sha256(convert_to(case when found then 'found' else 'none' end || chr(10) || centres, 'UTF8')), 'base64')`;
+
+/**
+ * An entry another app process has read, if one is young enough ($3: the oldest age accepted, in
+ * seconds): its age by PostgreSQL's clock (so app machines' clocks need not agree), and its text
+ * only when its digest is not the one this process already has ($2).
+ */
+const SHARED_LOOKUP_SQL = `select (extract(epoch from clock_timestamp() - computed_at) * 1000)::float8 as age_ms, found, digest,
+       case when digest = $2::varchar then null else centres end as centres
+  from availability_snapshot where key = $1::varchar and computed_at > clock_timestamp() - make_interval(secs => $3::float8)`;
+
+/**
+ * The entry read and stored for the other processes in one statement (`key`: its parameter number).
+ * The text is stored again only when it changed (an unchanged value keeps its stored copy), and
+ * never over a younger one. It commits relaxed (RELAXED_COMMIT): a lost row is read again.
+ */
+function readAndShare(ctes: string, entry: string, key: number): string {
+  return `with ${ctes},
+       entry as (${entry}),
+       sealed as (select found, centres, ${DIGEST_SQL} as digest from entry),
+       stored as (
+         insert into availability_snapshot as s (key, computed_at, found, digest, centres)
+         select $${key}::varchar, now(), found, digest, centres from sealed
+         on conflict (key) do update set computed_at = excluded.computed_at, found = excluded.found, digest = excluded.digest,
+           centres = case when s.digest = excluded.digest then s.centres else excluded.centres end
+         where s.computed_at < excluded.computed_at)
+  select found, centres, digest from sealed where ${RELAXED_COMMIT}`;
 }
 
 /** Tenants' config objects numbered, so two platforms with the same tenant code (tests, reloads) never share entries. */
@@ -224,6 +264,8 @@ interface Read {
   to: string;
   /** The entry this read replaces, if any: renewed when nothing changed. */
   previous?: AvailabilityEntry;
+  /** With a lifetime (ms): the entry is shared with the other app processes through PostgreSQL. */
+  ttl?: number;
 }
 
 let made: LRUCache<string, AvailabilityEntry, Read> | undefined;
@@ -243,22 +285,74 @@ function entries(): LRUCache<string, AvailabilityEntry, Read> {
   return made;
 }
 
-async function read({ em, target, from, to, previous }: Read): Promise<AvailabilityEntry> {
-  const { sql, params, order } = statement(target);
+/**
+ * Reads an entry. With a lifetime, first from what another app process stored (availability_snapshot):
+ * with n processes, a district is then read from the sessions once per lifetime, not n times
+ * (bench:availability measured PostgreSQL's CPU per search growing with the processes); an
+ * entry taken from there keeps its age, so no answer is older than the lifetime. Otherwise, or when
+ * none is young enough, from the sessions, storing it for the others in the same statement.
+ */
+async function read(context: Read): Promise<AvailabilityEntry> {
+  const { em, target, from, to, previous, ttl } = context;
+  const { ctes, entry, params, order } = statement(target);
+  const key = `${SHARED_FORMAT}|${targetKey(target)}|${from}|${to}`;
+  const shared = ttl !== undefined && key.length <= SHARED_KEY_MAX;
+  if (shared) {
+    // Only one young enough to be kept a while here: at least a second, or half the lifetime if shorter.
+    const oldest = (ttl - Math.min(1_000, ttl / 2)) / 1000;
+    const { rows } = await runPrepared<{ age_ms: number; found: boolean; digest: string; centres: string | null }>(
+      em(),
+      'availability-shared',
+      SHARED_LOOKUP_SQL,
+      [key, previous?.digest ?? '', oldest],
+    );
+    const stored = rows[0];
+    cacheLookups.inc({ tenant: context.tenant.code, cache: 'availability-shared', result: stored ? 'hit' : 'miss' });
+    if (stored) {
+      const computedAt = Date.now() - Math.max(0, stored.age_ms);
+      return entryOf(stored.found, stored.centres, stored.digest, { computedAt, from, to, order, previous });
+    }
+  }
   const computedAt = Date.now();
   // Raw SQL, no entities: the centres come back as one JSON text, parsed once here (text, not json,
   // so that its length sizes the entry). A read of its own (autocommit), so runPrepared may run it.
-  const { rows } = await runPrepared<{ found: boolean; centres: string }>(em(), `availability-${target.kind}`, sql, [from, to, ...params]);
-  const text = rows[0]?.centres ?? '[]';
-  const found = Boolean(rows[0]?.found);
-  // A digest, not the text itself: keeping the text would add about a quarter to an entry's memory.
-  const digest = createHash('sha256')
-    .update(found ? 'found\n' : 'none\n')
-    .update(text)
-    .digest('base64');
+  const { rows } = shared
+    ? await runPrepared<{ found: boolean; centres: string; digest: string }>(
+        em(),
+        `availability-${target.kind}-shared`,
+        readAndShare(ctes, entry, 3 + params.length),
+        [from, to, ...params, key],
+      )
+    : await runPrepared<{ found: boolean; centres: string; digest: string }>(
+        em(),
+        `availability-${target.kind}`,
+        `with ${ctes}, entry as (${entry}) select found, centres, ${DIGEST_SQL} as digest from entry`,
+        [from, to, ...params],
+      );
+  return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', { computedAt, from, to, order, previous });
+}
+
+/**
+ * The entry for a statement's answer: the previous entry renewed when the digest says nothing
+ * changed (`text` may then be null: the shared look-up does not send what this process has), else
+ * the text parsed.
+ */
+function entryOf(
+  found: boolean,
+  text: string | null,
+  digest: string,
+  {
+    computedAt,
+    from,
+    to,
+    order,
+    previous,
+  }: { computedAt: number; from: string; to: string; order: 'name' | 'id'; previous?: AvailabilityEntry },
+): AvailabilityEntry {
   if (previous && previous.digest === digest && previous.from === from && previous.to === to && previous.order === order) {
     return { ...previous, computedAt };
   }
+  if (text === null) throw new Error('availability entry: no text and nothing to renew');
   const centres = JSON.parse(text) as EntryCentre[];
   for (const centre of centres) {
     for (const session of centre.sessions) {
@@ -314,7 +408,7 @@ export async function entryFor(
   }
   cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'miss' });
   if (known) entries().delete(key);
-  const entry = await entries().fetch(key, { context: { ...context, previous: known }, ttl });
+  const entry = await entries().fetch(key, { context: { ...context, previous: known, ttl }, ttl });
   if (!entry) throw new Error('availability entry not read');
   return entry;
 }

@@ -18,6 +18,7 @@ import { Migration20261123280000NoticeOutbox } from './Migration20261123280000No
 import { Migration20261123290000OtpHold } from './Migration20261123290000OtpHold.js';
 import { Migration20261206010000HousekeepingIndexes } from './Migration20261206010000HousekeepingIndexes.js';
 import { Migration20261207010000AppointmentPersonIndex } from './Migration20261207010000AppointmentPersonIndex.js';
+import { Migration20261207020000AvailabilitySnapshot } from './Migration20261207020000AvailabilitySnapshot.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -44,4 +45,5 @@ export const migrations = [
   { name: 'Migration20261123290000OtpHold', class: Migration20261123290000OtpHold },
   { name: 'Migration20261206010000HousekeepingIndexes', class: Migration20261206010000HousekeepingIndexes },
   { name: 'Migration20261207010000AppointmentPersonIndex', class: Migration20261207010000AppointmentPersonIndex },
+  { name: 'Migration20261207020000AvailabilitySnapshot', class: Migration20261207020000AvailabilitySnapshot },
 ];
