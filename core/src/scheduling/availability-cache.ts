@@ -213,7 +213,11 @@ const SHARED_FORMAT = 'v1';
 /** Longer keys (a postal code of a country without a pattern, say) are not shared: the column's bound. */
 const SHARED_KEY_MAX = 255;
 
-/** What a renewal compares: a digest of the statement's answer, found flag and centres' JSON text. */
+/**
+ * What a renewal compares: a digest of the statement's answer, found flag and centres' JSON text.
+ * Computed over `entry`, which must be materialized: inlined, the centres' expression would be
+ * evaluated twice, once for the text and once for its digest (twice the read's cost, measured).
+ */
 const DIGEST_SQL = `encode(sha256(convert_to(case when found then 'found' else 'none' end || chr(10) || centres, 'UTF8')), 'base64')`;
 
 /**
@@ -232,7 +236,7 @@ const SHARED_LOOKUP_SQL = `select (extract(epoch from clock_timestamp() - comput
  */
 function readAndShare(ctes: string, entry: string, key: number): string {
   return `with ${ctes},
-       entry as (${entry}),
+       entry as materialized (${entry}),
        sealed as (select found, centres, ${DIGEST_SQL} as digest from entry),
        stored as (
          insert into availability_snapshot as s (key, computed_at, found, digest, centres)
@@ -326,7 +330,7 @@ async function read(context: Read): Promise<AvailabilityEntry> {
     : await runPrepared<{ found: boolean; centres: string; digest: string }>(
         em(),
         `availability-${target.kind}`,
-        `with ${ctes}, entry as (${entry}) select found, centres, ${DIGEST_SQL} as digest from entry`,
+        `with ${ctes}, entry as materialized (${entry}) select found, centres, ${DIGEST_SQL} as digest from entry`,
         [from, to, ...params],
       );
   return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', { computedAt, from, to, order, previous });
