@@ -14,7 +14,7 @@ import { OTP_CONFIRM_SQL, OTP_GENERATE_SQL } from '@teeka/core/dist/src/registra
 import pg from 'pg';
 import { parse } from 'yaml';
 import { analyzeAfterWarmUp, latency, machine, numberFrom, report, round, say } from './support/common.js';
-import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
+import { postmasterOf, treeCpuMs } from './support/cpu.js';
 import { load, rate } from './support/load.js';
 import { pgbench } from './support/pgbench.js';
 import { OVERLAY_FILE, startDatabase, startServer } from './support/server.js';
@@ -23,6 +23,7 @@ import { printStatements, resetStatements } from './support/statements.js';
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = numberFrom('BENCH_WARMUP_SECONDS', 2);
 const CLIENTS = numberFrom('BENCH_CLIENTS', 32);
+const WORKERS = numberFrom('BENCH_WORKERS', 1);
 const TARGET = 1000;
 const HOST = 'in.localhost';
 
@@ -82,7 +83,7 @@ const SCRIPT = [
 async function main(): Promise<void> {
   const database = await startDatabase();
   say(`database: ${database.description}, PostgreSQL ${database.version}`);
-  const server = await startServer({ database, tenants: ['in'] });
+  const server = await startServer({ database, tenants: ['in'], env: WORKERS > 1 ? { TEEKA_WORKERS: String(WORKERS) } : {} });
   const url = server.tenantUrl('in');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -103,9 +104,9 @@ async function main(): Promise<void> {
     await server.startProfile();
     await resetStatements(client);
     const commitsBefore = await commits();
-    const cpuBefore = { app: cpuMs(server.pid), db: treeCpuMs(postmaster), load: process.cpuUsage() };
+    const cpuBefore = { app: treeCpuMs(server.pid), db: treeCpuMs(postmaster), load: process.cpuUsage() };
     const http = await load({ ...base, seconds: SECONDS, firstNumber: firstNumber + 500_000 });
-    const appCpuMs = (cpuMs(server.pid) - cpuBefore.app) / Math.max(1, http.ok);
+    const appCpuMs = (treeCpuMs(server.pid) - cpuBefore.app) / Math.max(1, http.ok);
     const dbCpuMs = (treeCpuMs(postmaster) - cpuBefore.db) / Math.max(1, http.ok);
     // This process, whose worker thread is the load generator: its share of the machine's two cores.
     const loadUsage = process.cpuUsage(cpuBefore.load);
