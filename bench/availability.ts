@@ -19,6 +19,7 @@ import { type CpuCap, cpuCaps } from './support/cpu-cap.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
 import { benchProject, type Database, freePort, startBareServer, startDatabase, startServer } from './support/server.js';
+import { printStatements, resetStatements } from './support/statements.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
 /**
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
   const server = await startServer({ database, tenants: ['in'] });
   const client = new pg.Client({ connectionString: server.tenantUrl('in') });
   await client.connect();
+  let clientOpen = true;
   try {
     const from = todayIn('Asia/Kolkata');
     const data = await loadNational(client, { facilities: FACILITIES, sessions: SESSIONS, days: DAYS, from });
@@ -158,12 +160,14 @@ async function main(): Promise<void> {
     // costs the server and PostgreSQL whatever else runs.
     const postmaster = await postmasterOf(client);
     await server.startProfile();
+    await resetStatements(client);
     const cpuBefore = { server: cpuMs(server.pid), postgres: treeCpuMs(postmaster) };
     const platform = await load({ ...base, calls, seconds: SECONDS, keepBodies: true });
     const serverCpuMsPerAnswer = (cpuMs(server.pid) - cpuBefore.server) / Math.max(1, platform.ok);
     const postgresCpuMsPerAnswer = (treeCpuMs(postmaster) - cpuBefore.postgres) / Math.max(1, platform.ok);
     const memory = server.memory();
     const profile = await server.stopProfile();
+    await printStatements(client, platform.ok, 'answer');
     const countsAfter = await cacheCounts(server.port);
     const platformLatency = summary('platform', platform);
     say(
@@ -200,8 +204,23 @@ async function main(): Promise<void> {
     say(`ratio platform / bare: ${ratio.toFixed(3)} (target >= ${TARGET}); server RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
     const failed = Object.keys(platform.statuses).some((key) => !key.startsWith('2'));
     if (PROCESSES.length > 1) {
-      await scaleOut(database, server.prefix, calls, base, postmaster);
-      if (PROCESS_CPU > 0) await scaleOut(database, server.prefix, calls, base, postmaster, PROCESS_CPU);
+      // Each server of the comparison gets a database of its own, copied from this one: servers on
+      // one database would answer from entries the other read (availability_snapshot), and the
+      // comparison would measure neither. A copy needs nobody connected to its source.
+      await server.halt();
+      await client.end();
+      clientOpen = false;
+      const prefixes = new Map(PROCESSES.map((n) => [n, `${server.prefix}p${n}_`]));
+      const admin = new pg.Client({ connectionString: database.adminUrl });
+      await admin.connect();
+      try {
+        for (const copy of prefixes.values()) await admin.query(`create database "${copy}in" template "${server.prefix}in"`);
+        await scaleOut(database, prefixes, calls, base, postmaster);
+        if (PROCESS_CPU > 0) await scaleOut(database, prefixes, calls, base, postmaster, PROCESS_CPU);
+      } finally {
+        for (const copy of prefixes.values()) await admin.query(`drop database if exists "${copy}in" with (force)`);
+        await admin.end();
+      }
     }
     report({
       name: 'availability',
@@ -229,7 +248,7 @@ async function main(): Promise<void> {
       notes: `${SECONDS} s per side, ${CLIENTS} clients; machine ${JSON.stringify(machine(database.version))}`,
     });
   } finally {
-    await client.end();
+    if (clientOpen) await client.end();
     await server.stop();
     await database.stop();
   }
@@ -238,13 +257,14 @@ async function main(): Promise<void> {
 /**
  * The same load against 1, 2, … app processes (each a fresh server on the same database), all
  * started and warmed first, then measured in turns of 2 s until each had BENCH_SECONDS, so load
- * from elsewhere on the machine hits each alike. Each process has its own cache (so more misses
- * with more processes); PostgreSQL shares the machine's cores with them. With `coresEach`, the n
- * processes of a server share a CPU quota of n × coresEach cores.
+ * from elsewhere on the machine hits each alike, each server on its own copy of the tenant
+ * database (`prefixes`). Each process has its own cache, and the processes of one server share the
+ * entries they read through their database; PostgreSQL shares the machine's cores with them. With
+ * `coresEach`, the n processes of a server share a CPU quota of n × coresEach cores.
  */
 async function scaleOut(
   database: Database,
-  prefix: string,
+  prefixes: Map<number, string>,
   calls: Call[],
   base: Omit<Parameters<typeof load>[0], 'calls' | 'seconds'>,
   postmaster: number,
@@ -258,7 +278,7 @@ async function scaleOut(
   }
   const capped = coresEach === undefined ? '' : `, each held to ${coresEach} core (cgroup CPU quota)`;
   try {
-    for (const n of PROCESSES) servers.push({ n, ...(await startProcesses(n, database, prefix, caps.get(n))) });
+    for (const n of PROCESSES) servers.push({ n, ...(await startProcesses(n, database, prefixes.get(n)!, caps.get(n))) });
     for (const { port } of servers) await load({ ...base, port, calls, seconds: WARMUP_SECONDS });
     say(`${PROCESSES.join(' vs ')} app processes${capped}: ${CLIENTS} clients for ${SECONDS} s each, in turns of 2 s…`);
     const totals = new Map(

@@ -100,6 +100,8 @@ export interface Server {
   startProfile(): Promise<void>;
   /** Stops it and answers where the server's CPU went, top first (empty without BENCH_SERVER_PROFILE). */
   stopProfile(): Promise<string[]>;
+  /** Stops the server and keeps its databases (stop() drops them). */
+  halt(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -163,14 +165,25 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     let found = 0;
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      const listening = /^teeka: listening on port (\d+)/.exec(line);
+      const listening = /^teeka(?: \[\d+\])?: listening on port (\d+)/.exec(line);
       if (listening) found = Number(listening[1]);
-      if (line === 'teeka: ready') resolvePort(found);
+      if (line === 'teeka: ready' || /^teeka: ready: \d+ app processes$/.test(line)) resolvePort(found);
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was ready: ${errors.join('').slice(-2000)}`)));
   });
   say(`server pid ${child.pid} on port ${port}, tenants ${options.tenants.join(',') || 'all'}`);
   let profiler: Awaited<ReturnType<typeof attachProfiler>> | undefined;
+  const halt = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  };
   const tenantUrl = (code: string) => withDatabase(options.database.adminUrl, `${prefix}${code}`);
   return {
     port,
@@ -197,13 +210,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       say(`server CPU (self time by package, share of busy time): ${top.join(', ')}`);
       return top;
     },
+    halt,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await halt();
       const codes =
         options.tenants.length > 0
           ? options.tenants
