@@ -59,7 +59,8 @@ async function main(): Promise<void> {
  * `TEEKA_WORKERS=n` (n > 1): n app processes sharing one port (node:cluster). They keep no state
  * that must be shared: rate limits, OTP throttles, sessions, fair-opening pools and the notice
  * outbox are in PostgreSQL and pg-boss runs each job once; only the availability cache is per
- * process (its Age header says how old each answer is). The first process starts alone (it
+ * process (its Age header says how old each answer is), and its entries are shared through
+ * PostgreSQL (availability_snapshot). The first process starts alone (it
  * creates and migrates the databases), then the others. A process that dies is replaced.
  * Needs DATABASE_URL: an embedded cluster belongs to one process.
  */
