@@ -164,7 +164,8 @@ async function main(): Promise<void> {
         pgbenchPostgresCpuMsPerSignIn: round(pgbenchDbCpuMs, 2),
         postgresTransactionsPerSignIn: round(commitsPerSignIn, 2),
         pgbenchChallengesWithoutSession: after.challenges - before.challenges - signedIn,
-        rssMiB: round(memory.rss / 2 ** 20),
+        // The primary's alone with BENCH_WORKERS > 1 (it serves nothing): not reported then.
+        rssMiB: WORKERS > 1 ? null : round(memory.rss / 2 ** 20),
       },
       ratio: round(ratio, 3),
       target: `>= ${TARGET}/s`,
