@@ -103,6 +103,11 @@ type SlotRow = [string, number, number];
 export interface AvailabilityEntry {
   /** When the statement was sent (epoch ms): the data is at least this recent. */
   computedAt: number;
+  /**
+   * Until when this process answers from it (epoch ms): the end of its lifetime when this process
+   * read it, a little earlier when it was taken from another process (see `takenUntil`).
+   */
+  keptUntil: number;
   /** The ISO days the entry holds sessions for. */
   from: string;
   to: string;
@@ -314,10 +319,12 @@ async function read(context: Read): Promise<AvailabilityEntry> {
     cacheLookups.inc({ tenant: context.tenant.code, cache: 'availability-shared', result: stored ? 'hit' : 'miss' });
     if (stored) {
       const computedAt = Date.now() - Math.max(0, stored.age_ms);
-      return entryOf(stored.found, stored.centres, stored.digest, { computedAt, from, to, order, previous });
+      const keptUntil = takenUntil(computedAt, ttl);
+      return entryOf(stored.found, stored.centres, stored.digest, { computedAt, keptUntil, from, to, order, previous });
     }
   }
   const computedAt = Date.now();
+  const keptUntil = computedAt + (ttl ?? 0);
   // Raw SQL, no entities: the centres come back as one JSON text, parsed once here (text, not json,
   // so that its length sizes the entry). A read of its own (autocommit), so runPrepared may run it.
   const { rows } = shared
@@ -333,7 +340,29 @@ async function read(context: Read): Promise<AvailabilityEntry> {
         `with ${ctes}, entry as materialized (${entry}) select found, centres, ${DIGEST_SQL} as digest from entry`,
         [from, to, ...params],
       );
-  return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', { computedAt, from, to, order, previous });
+  return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', {
+    computedAt,
+    keptUntil,
+    from,
+    to,
+    order,
+    previous,
+  });
+}
+
+/**
+ * Until when a process keeps an entry it took from another process: before the end of the entry's
+ * lifetime, by a random 50-100 % of a tenth of the lifetime (at most 1 s, and at most half of what
+ * is left of it). Every process that took one stored entry would otherwise let it expire at the
+ * same moment as all the others, and then each read the district from the sessions again, within
+ * the same few milliseconds: n reads per lifetime with n processes, for every district searched
+ * everywhere. Spread out, the first to expire reads it and stores it, and the others, expiring
+ * later, take that. The process that read the entry keeps it for its whole lifetime, so with one
+ * process nothing changes, and no answer is ever older than the lifetime.
+ */
+export function takenUntil(computedAt: number, ttl: number, now = Date.now(), random = Math.random()): number {
+  const end = computedAt + ttl;
+  return end - (0.5 + random / 2) * Math.min(1_000, ttl / 10, Math.max(0, end - now) / 2);
 }
 
 /**
@@ -347,14 +376,15 @@ function entryOf(
   digest: string,
   {
     computedAt,
+    keptUntil,
     from,
     to,
     order,
     previous,
-  }: { computedAt: number; from: string; to: string; order: 'name' | 'id'; previous?: AvailabilityEntry },
+  }: { computedAt: number; keptUntil: number; from: string; to: string; order: 'name' | 'id'; previous?: AvailabilityEntry },
 ): AvailabilityEntry {
   if (previous && previous.digest === digest && previous.from === from && previous.to === to && previous.order === order) {
-    return { ...previous, computedAt };
+    return { ...previous, computedAt, keptUntil };
   }
   if (text === null) throw new Error('availability entry: no text and nothing to renew');
   const centres = JSON.parse(text) as EntryCentre[];
@@ -374,6 +404,7 @@ function entryOf(
   }
   return {
     computedAt,
+    keptUntil,
     from,
     to,
     found,
@@ -406,7 +437,7 @@ export async function entryFor(
   const ttl = seconds * 1000;
   // Stale too: an expired entry is what a read that finds nothing changed renews.
   const known = entries().get(key, { allowStale: true });
-  if (known && Date.now() - known.computedAt < ttl) {
+  if (known && Date.now() < known.keptUntil) {
     cacheLookups.inc({ tenant: tenant.code, cache: 'availability-entry', result: 'hit' });
     return known;
   }

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import { cacheLookups } from '../../src/kernel/cache/cache-metrics.js';
 import { purgeExpired } from '../../src/maintenance/housekeeping.js';
+import { takenUntil } from '../../src/scheduling/availability-cache.js';
 import type { CentreAvailability } from '../../src/scheduling/availability-service.js';
 import { bearer } from '../support/citizen.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -134,4 +135,52 @@ test.serial('a read that finds nothing changed stores the same digest anew; hour
   t.is((await free(first)).text, before.text);
   const again = await tenantQuery<{ n: number }>(first, 'in', 'select count(*)::int as n from availability_snapshot');
   t.is(again[0].n, 1);
+});
+
+test.serial(
+  'a process that took an entry lets it go a little early, so the other processes take its read instead of all reading at once',
+  async (t) => {
+    // Nothing young anywhere: the first process reads the district, and the second takes that entry.
+    await delay(TTL_SECONDS * 1000 + 100);
+    const read = Date.now();
+    t.is((await free(first)).age, 0);
+    await delay(1_000);
+    const taken = await free(second);
+    t.true(taken.age >= 1, 'taken from the first process');
+    await takePlaces(2);
+    const places = taken.free! - 2;
+
+    // The second process let its copy go before the lifetime's end (by 10 % of it at most): it reads
+    // the sessions now, while the first still holds its own read for the full lifetime.
+    await delay(Math.max(0, read + TTL_SECONDS * 1000 - 100 - Date.now()));
+    const misses = await lookups('miss');
+    const early = await free(second);
+    t.is((await lookups('miss')) - misses, 1, 'the second process read the district');
+    t.is(early.free, places);
+    t.is(early.age, 0);
+
+    // When the first process's entry ends, it takes that read: asked at once, neither reads again.
+    await delay(Math.max(0, read + TTL_SECONDS * 1000 + 300 - Date.now()));
+    const hits = await lookups('hit');
+    const [one, two] = await Promise.all([free(first), free(second)]);
+    t.is((await lookups('miss')) - misses, 1, 'no second read of the district');
+    t.is((await lookups('hit')) - hits, 1, 'the first process took the second one’s read');
+    t.is(one.free, places);
+    t.is(two.free, places);
+    t.is(one.text, two.text);
+  },
+);
+
+test('an entry taken from another process is let go before its lifetime ends, never after, and never at once', (t) => {
+  const ttl = 10_000;
+  for (const random of [0, 0.5, 0.999]) {
+    // Taken young: between 0.5 and 1 s early (a tenth of the lifetime, at most 1 s).
+    const young = takenUntil(0, ttl, 1_000, random);
+    t.true(young <= ttl - 500 && young > ttl - 1_000, `${young}`);
+    // Taken with 1.2 s left: at most half of that early, so it is kept at least 0.6 s.
+    const late = takenUntil(0, ttl, 8_800, random);
+    t.true(late < ttl && late >= 8_800 + 600, `${late}`);
+  }
+  // A short lifetime: a tenth of it.
+  t.true(takenUntil(0, 2_000, 0, 0) === 1_900);
 });
