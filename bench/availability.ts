@@ -9,7 +9,6 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { projectPaths } from '@teeka/core/dist/src/kernel/config/paths.js';
 import { todayIn } from '@teeka/core/dist/src/scheduling/slots.js';
 import pg from 'pg';
@@ -18,7 +17,17 @@ import { cpuMs, postmasterOf, treeCpuMs } from './support/cpu.js';
 import { type CpuCap, cpuCaps } from './support/cpu-cap.js';
 import { type Call, type LoadResult, load, rate } from './support/load.js';
 import { availabilityCalls, loadNational } from './support/national-data.js';
-import { benchProject, type Database, freePort, startBareServer, startDatabase, startServer } from './support/server.js';
+import {
+  BENCH_LOG_LEVEL,
+  benchProject,
+  type Database,
+  freePort,
+  serverOutput,
+  startBareServer,
+  startDatabase,
+  startServer,
+  waitUntilReady,
+} from './support/server.js';
 import { printStatements, resetStatements } from './support/statements.js';
 
 const SECONDS = numberFrom('BENCH_SECONDS', 10);
@@ -92,6 +101,7 @@ async function startProcesses(
   const main = [join(projectPaths().root, 'core', 'dist', 'src', 'main.js')];
   // In the group from its first instruction (the shell joins, then execs node: the same pid).
   const { command, args } = cap?.wrap(process.execPath, main) ?? { command: process.execPath, args: main };
+  const output = serverOutput(paths.root);
   const child = spawn(command, args, {
     env: {
       ...process.env,
@@ -103,19 +113,14 @@ async function startProcesses(
       TEEKA_DB_PREFIX: prefix,
       TEEKA_TENANTS: 'in',
       TEEKA_ROOT: paths.root,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: BENCH_LOG_LEVEL,
       TEEKA_WORKERS: String(n),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', output.fd, 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Readiness from stdout, not IPC: the process may replace itself at start (runtime-tuning.ts,
-  // process.execve), which keeps its stdout but not an IPC channel. With workers, the primary says
-  // "teeka: ready: n app processes" once all are; alone, the process says "teeka: ready".
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => /^teeka: ready\b/.test(line) && resolve());
-    child.once('exit', (code) => reject(new Error(`the app processes exited with code ${code} before they were ready`)));
-  });
+  // With workers, the primary says "teeka: ready: n app processes" once all are.
+  await waitUntilReady(child, output.file, output.fd);
   return {
     port,
     pid: child.pid!,

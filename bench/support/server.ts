@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -126,12 +126,51 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The level app processes under benchmark log at: production's default, so each request's log line
+ * is paid for as in production (about 6 µs of CPU a line, measured; LOG_LEVEL=warn would skip it).
+ */
+export const BENCH_LOG_LEVEL = 'info';
+
+/**
+ * Standard output for an app process under benchmark: a file in its project copy (`<root>/server.log`),
+ * deleted with it. Not a pipe: this process would then read every request's log line, on the CPU
+ * bench:otp counts as the load generator's. Readiness is read from the file (waitUntilReady), not
+ * over IPC: main.js may replace itself at start (runtime-tuning.ts, process.execve), which keeps
+ * its stdout but not an IPC channel.
+ */
+export function serverOutput(root: string): { file: string; fd: number } {
+  const file = join(root, 'server.log');
+  return { file, fd: openSync(file, 'a') };
+}
+
+/**
+ * Waits until the app process (or, with TEEKA_WORKERS, its primary) writes that it is ready, and
+ * answers the port it said it listens on (the first, 0 when it said none).
+ */
+export async function waitUntilReady(child: ChildProcess, file: string, fd: number, stderr: () => string = () => ''): Promise<number> {
+  closeSync(fd);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  for (;;) {
+    const text = readFileSync(file, 'utf8');
+    if (/^teeka: ready(?:: \d+ app processes)?$/m.test(text)) {
+      return Number(/^teeka(?: \[\d+\])?: listening on port (\d+)/m.exec(text)?.[1] ?? 0);
+    }
+    if (exited !== undefined) throw new Error(`the server exited (${exited}) before it was ready: ${`${text}${stderr()}`.slice(-2000)}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
 export async function startServer(options: ServerOptions): Promise<Server> {
   const paths = benchProject();
   const prefix = `teekabench_${randomBytes(4).toString('hex')}_`;
   const profiling = process.env.BENCH_SERVER_PROFILE ? ['--inspect=127.0.0.1:0'] : [];
   // e.g. `--perf-basic-prof` (names JIT frames for Linux perf, which counts CPU time, not wall time).
   profiling.push(...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  const output = serverOutput(paths.root);
   const child: ChildProcess = spawn(
     NODE,
     [...profiling, ...(options.nodeArgs ?? []), join(projectPaths().root, 'core', 'dist', 'src', 'main.js')],
@@ -146,10 +185,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         TEEKA_DB_PREFIX: prefix,
         TEEKA_TENANTS: options.tenants.join(','),
         TEEKA_ROOT: paths.root,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: BENCH_LOG_LEVEL,
         ...options.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', output.fd, 'pipe'],
     },
   );
   const errors: string[] = [];
@@ -161,16 +200,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     errors.push(text);
     if (errors.length > 100) errors.shift();
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let found = 0;
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const listening = /^teeka(?: \[\d+\])?: listening on port (\d+)/.exec(line);
-      if (listening) found = Number(listening[1]);
-      if (line === 'teeka: ready' || /^teeka: ready: \d+ app processes$/.test(line)) resolvePort(found);
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was ready: ${errors.join('').slice(-2000)}`)));
-  });
+  const port = await waitUntilReady(child, output.file, output.fd, () => errors.join(''));
   say(`server pid ${child.pid} on port ${port}, tenants ${options.tenants.join(',') || 'all'}`);
   let profiler: Awaited<ReturnType<typeof attachProfiler>> | undefined;
   const halt = async () => {
