@@ -340,14 +340,8 @@ async function read(context: Read): Promise<AvailabilityEntry> {
         `with ${ctes}, entry as materialized (${entry}) select found, centres, ${DIGEST_SQL} as digest from entry`,
         [from, to, ...params],
       );
-  return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', {
-    computedAt,
-    keptUntil,
-    from,
-    to,
-    order,
-    previous,
-  });
+  const when: EntryRead = { computedAt, keptUntil, from, to, order, previous };
+  return entryOf(Boolean(rows[0]?.found), rows[0]?.centres ?? '[]', rows[0]?.digest ?? '', when);
 }
 
 /**
@@ -365,24 +359,23 @@ export function takenUntil(computedAt: number, ttl: number, now = Date.now(), ra
   return end - (0.5 + random / 2) * Math.min(1_000, ttl / 10, Math.max(0, end - now) / 2);
 }
 
+/** What entryOf needs besides the statement's answer: when it was read, for how long it is kept, and the entry it may renew. */
+interface EntryRead {
+  computedAt: number;
+  keptUntil: number;
+  from: string;
+  to: string;
+  order: 'name' | 'id';
+  previous?: AvailabilityEntry;
+}
+
 /**
  * The entry for a statement's answer: the previous entry renewed when the digest says nothing
  * changed (`text` may then be null: the shared look-up does not send what this process has), else
  * the text parsed.
  */
-function entryOf(
-  found: boolean,
-  text: string | null,
-  digest: string,
-  {
-    computedAt,
-    keptUntil,
-    from,
-    to,
-    order,
-    previous,
-  }: { computedAt: number; keptUntil: number; from: string; to: string; order: 'name' | 'id'; previous?: AvailabilityEntry },
-): AvailabilityEntry {
+function entryOf(found: boolean, text: string | null, digest: string, when: EntryRead): AvailabilityEntry {
+  const { computedAt, keptUntil, from, to, order, previous } = when;
   if (previous && previous.digest === digest && previous.from === from && previous.to === to && previous.order === order) {
     return { ...previous, computedAt, keptUntil };
   }
