@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery, type ControlledTransaction } from 'kysely';
 import type pg from 'pg';
 import type { QueryResultRow } from 'pg';
+import { statementSent } from './statement-count.js';
 
 /**
  * Runs one statement as a named prepared statement on the `pg` pool behind the ORM, for the few
@@ -86,12 +87,14 @@ type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
  * For the ORM's `pg` pool (MikroORM's `onPoolCreated`): each new connection sends a registered
  * statement's text, when it comes with parameters, as its named prepared statement. Everything
  * else goes through unchanged. Kysely, under MikroORM, calls `client.query(text, values)`; this is
- * the one place to name a statement on a transaction's connection.
+ * the one place to name a statement on a transaction's connection. Every statement is counted
+ * here for the request that sends it (statement-count.ts).
  */
 export function preparePool(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const query = client.query as unknown as Query;
     (client as unknown as { query: Query }).query = function named(this: pg.PoolClient, config, values, callback) {
+      statementSent();
       if (typeof config === 'string' && Array.isArray(values)) {
         const name = byText.get(config);
         if (name !== undefined) return query.call(this, { name, text: config, values }, callback);

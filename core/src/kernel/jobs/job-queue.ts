@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Db, type Job, type JobResult, PgBoss } from 'pg-boss';
 import { foreignStatement, run } from '../db/prepared.js';
+import { statementSent } from '../db/statement-count.js';
 import { TOKENS } from '../di/tokens.js';
 import type { Logger } from '../log/logger.js';
 import type { Tenant } from '../tenancy/tenant.js';
@@ -65,6 +66,8 @@ type ExecuteSql = (text: unknown, values?: unknown[], options?: unknown) => Prom
 export function prepareJobStatements(db: { executeSql: ExecuteSql }): void {
   const execute = db.executeSql.bind(db);
   db.executeSql = (text, values, options) => {
+    // pg-boss's own connections, outside the ORM pool: counted here for the request that sends (a job sent without `em`).
+    statementSent();
     const statement =
       typeof text === 'string' && Array.isArray(values) && values.length > 0 ? foreignStatement(JOB_SCHEMA, text) : undefined;
     return statement ? execute({ name: statement.name, text, values }, undefined, options) : execute(text, values, options);

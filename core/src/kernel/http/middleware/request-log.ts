@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
+import { countingStatements, type StatementCount } from '../../db/statement-count.js';
 import type { Logger } from '../../log/logger.js';
 import type { AppContext } from '../state.js';
 
@@ -7,7 +8,8 @@ const CLIENT_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
  * Gives each request an id (the caller's X-Request-Id if it is sane) and logs one structured
- * line when it ends. The path is logged without its query string, which may carry numbers.
+ * line when it ends, with the statements it sent to PostgreSQL (`db`, statement-count.ts). The
+ * path is logged without its query string, which may carry numbers.
  */
 export function requestLog(logger: Logger) {
   return async function requestLog(ctx: AppContext, next: Next): Promise<void> {
@@ -17,8 +19,9 @@ export function requestLog(logger: Logger) {
     ctx.state.log = logger.child({ requestId });
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
+    const count: StatementCount = { statements: 0 };
     try {
-      await next();
+      await countingStatements(count, next);
     } finally {
       ctx.state.log.info(
         {
@@ -27,6 +30,7 @@ export function requestLog(logger: Logger) {
           status: ctx.status,
           ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
           tenant: ctx.state.tenant?.code,
+          db: count.statements,
         },
         'request',
       );
