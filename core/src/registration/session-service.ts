@@ -149,13 +149,18 @@ export class SessionService {
   /** The session behind a token, or UnauthorizedError (expired, revoked, forged, other tenant). */
   async verify(token: string, subjectType: SubjectType): Promise<{ subjectId: string; sessionId: string }> {
     const { subjectId, sessionId } = this.claims(token, subjectType);
+    await this.assertLive(sessionId, subjectId);
+    return { subjectId, sessionId };
+  }
+
+  /** UnauthorizedError (`session-ended`) unless the session row is live: not revoked, not expired. */
+  async assertLive(sessionId: string, subjectId: string): Promise<void> {
     // One indexed read, no entity: this runs on every authenticated request. A database that does
     // not answer is an outage (503), not a signed-out citizen.
     const {
       rows: [live],
     } = await runPrepared<{ live: boolean }>(this.em, 'teeka-session-live', LIVE_SESSION, [sessionId, subjectId]);
     if (!live) throw new UnauthorizedError('session-ended', 'session revoked or expired');
-    return { subjectId, sessionId };
   }
 
   /**

@@ -5,7 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import { run, statementFor } from '../kernel/db/prepared.js';
 import { isUniqueViolation } from '../kernel/db/unique-violation.js';
 import { TOKENS } from '../kernel/di/tokens.js';
-import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.js';
 import { countBooking } from '../kernel/metrics/metrics.js';
 import type { Tenant } from '../kernel/tenancy/tenant.js';
 import type { TenantConfig } from '../kernel/tenancy/tenant-config.js';
@@ -13,6 +13,7 @@ import { NoticeOutbox } from '../messaging/notice-outbox.js';
 import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
+import { SessionService } from '../registration/session-service.js';
 import { AvailabilityEvents } from '../subscriptions/events.js';
 import type { GivenDose } from '../vaccination/dose-schedule.js';
 import { Appointment } from './appointment.entity.js';
@@ -88,7 +89,10 @@ interface Person extends EligibilityPerson {
 }
 
 interface TargetRow {
-  id: string;
+  /** Null when the session does not exist (the row is the sign-in check's alone). */
+  id: string | null;
+  /** With a sign-in session to check: whether it is live. */
+  live?: boolean;
   date: string;
   vaccine: string;
   min_age: number;
@@ -145,24 +149,49 @@ export class BookingService {
     @inject(EligibilityService) private readonly eligibility: EligibilityService,
     @inject(AvailabilityEvents) private readonly availabilityEvents: AvailabilityEvents,
     @inject(TOKENS.Tenant) private readonly site: Tenant,
+    @inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
-  async book(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
-    return countBooking(this.tenant.code, this.bookOnce(accountId, input, idempotencyKey));
+  /**
+   * Books for the account. `liveSession`: the id of the sign-in session the request came with, when
+   * the route has not checked it is live (requireCitizenToken): the first statement checks it, and
+   * a signed-out or expired session is refused (401 `session-ended`) before anything is read or written.
+   */
+  async book(
+    accountId: string,
+    input: NewBooking,
+    idempotencyKey?: string,
+    liveSession?: string,
+  ): Promise<{ booked: Booked; replayed: boolean }> {
+    return countBooking(this.tenant.code, this.bookOnce(accountId, input, idempotencyKey, liveSession));
   }
 
-  private async bookOnce(accountId: string, input: NewBooking, idempotencyKey?: string): Promise<{ booked: Booked; replayed: boolean }> {
+  private async bookOnce(
+    accountId: string,
+    input: NewBooking,
+    idempotencyKey?: string,
+    liveSession?: string,
+  ): Promise<{ booked: Booked; replayed: boolean }> {
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.sessionId, input.slot, input.beneficiaries, input.intervalException ?? null]))
       .digest('hex');
     if (idempotencyKey) {
+      // A retry may be answered from what the first request stored: the session first.
+      if (liveSession) await this.sessions.assertLive(liveSession, accountId);
+      liveSession = undefined;
       const earlier = await this.earlier(accountId, idempotencyKey, requestHash);
       if (earlier) return { booked: earlier, replayed: true };
     }
 
     // The session, slot, offered doses, and the account's named beneficiaries with their dose
-    // histories: one query.
-    const { session, slot, today, offered, people } = await this.target(input.sessionId, input.slot, accountId, input.beneficiaries);
+    // histories (and whether the sign-in session is live, when asked): one query.
+    const { session, slot, today, offered, people } = await this.target(
+      input.sessionId,
+      input.slot,
+      accountId,
+      input.beneficiaries,
+      liveSession,
+    );
     const problems: { path: string; code: string }[] = [];
     const seats: Seat[] = [];
     for (const [index, referenceId] of input.beneficiaries.entries()) {
@@ -316,7 +345,13 @@ export class BookingService {
    * The session and slot a request names, if they can be booked now; with the account's named
    * beneficiaries and their dose histories when asked. One query.
    */
-  private async target(sessionId: string, slotText: string, accountId?: string, referenceIds: readonly string[] = []) {
+  private async target(
+    sessionId: string,
+    slotText: string,
+    accountId?: string,
+    referenceIds: readonly string[] = [],
+    liveSession?: string,
+  ) {
     const label = parseSlot(slotText)?.label ?? null;
     const people =
       accountId && referenceIds.length > 0
@@ -327,17 +362,29 @@ export class BookingService {
                  from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided')))
            from beneficiary b where b.account_id = ? and b.reference_id in (${referenceIds.map(() => '?').join(', ')}))`
         : 'null';
+    // Whether the sign-in session is live, answered with or without a vaccination session (a
+    // signed-out token learns nothing, not even whether the session exists).
+    const live = liveSession
+      ? `(select exists (select 1 from auth_session a where a.id = ?::uuid and a.subject_id = ?::uuid and a.revoked_at is null
+            and a.expires_at >= now()) as live) l left join`
+      : '';
     // One prepared statement per number of people named (a few: an account holds a handful).
     const statement = statementFor(
       'teeka-booking-target',
       `select s.id, to_char(s.date, 'YYYY-MM-DD') as date, s.vaccine, s.min_age, s.max_age, s.state, s.bookable_from,
          (select sl.slot_index from session_slot sl where sl.session_id = s.id and sl.label = ?) as slot_index,
          array(select c.dose_number from session_capacity c where c.session_id = s.id) as doses,
-         ${people} as people
-       from vaccination_session s where s.id = ?`,
+         ${people} as people${live ? ', l.live' : ''}
+       from ${live} vaccination_session s ${live ? 'on' : 'where'} s.id = ?`,
     );
-    const [row] = await run<TargetRow>(this.em, statement, [label, ...(people === 'null' ? [] : [accountId, ...referenceIds]), sessionId]);
-    if (!row) throw new NotFoundError('no such session');
+    const [row] = await run<TargetRow>(this.em, statement, [
+      label,
+      ...(people === 'null' ? [] : [accountId, ...referenceIds]),
+      ...(liveSession ? [liveSession, accountId] : []),
+      sessionId,
+    ]);
+    if (liveSession && !row?.live) throw new UnauthorizedError('session-ended', 'session revoked or expired');
+    if (!row?.id) throw new NotFoundError('no such session');
     const session: SessionFacts = {
       id: row.id,
       date: row.date,

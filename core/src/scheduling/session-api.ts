@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { freshness, noStore } from '../kernel/http/cache-headers.js';
 import { type AppContext, type AppState, tenantScope } from '../kernel/http/state.js';
 import { validate } from '../kernel/http/validate.js';
-import { requireCitizen, requireStaff } from '../registration/auth.js';
+import { requireCitizen, requireCitizenToken, requireStaff } from '../registration/auth.js';
 import { currentStaff } from '../registration/staff/staff-context.js';
 import { sessionsSlice, type Target, tenantKey } from './availability-cache.js';
 import { AvailabilityService, areaTarget, type CentreAvailability, type Fresh, postalTarget, searchEntry } from './availability-service.js';
@@ -191,11 +191,13 @@ export function sessionApiRoutes(): Router<AppState> {
     ctx.body = { sessions: await sessions(ctx).list(Number(query.facility), query.date) };
   });
 
-  router.post('/appointments', noStore, requireCitizen(), async (ctx) => {
+  // The session is checked live by the booking's first statement, not by a statement of its own.
+  router.post('/appointments', noStore, requireCitizenToken(), async (ctx) => {
     const body = validate(NewBooking, ctx.request.body);
     const header = ctx.get('Idempotency-Key');
     const key = header ? validate(IdempotencyKey, header) : undefined;
-    const { booked, replayed } = await bookings(ctx).book(ctx.state.citizen!.accountId, body, key);
+    const { accountId, sessionId } = ctx.state.citizen!;
+    const { booked, replayed } = await bookings(ctx).book(accountId, body, key, sessionId);
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.status = 201;
     ctx.body = booked;

@@ -279,3 +279,39 @@ test('an Idempotency-Key replays the first answer; another body with the same ke
     .sessions.filter((s: { id: string }) => s.id === created.id);
   t.is(state.doses[0].available, 5, 'one place taken, however many retries');
 });
+
+test('a signed-out or expired sign-in books nothing, replays nothing, and learns nothing: 401 session-ended', async (t) => {
+  const created = await createSession();
+  const [stays, leaves, lapses] = await makeCitizens(app, 'in', [[1970], [1971], [1972]]);
+  const bodyOf = (citizen: TestCitizen) => ({
+    sessionId: created.id,
+    slot: '09:00AM-11:00AM',
+    beneficiaries: [citizen.beneficiaries[0].referenceId],
+  });
+  // One who books with a key first, so a replay of it has something to answer.
+  const key = `signed-out-${randomUUID()}`;
+  t.is((await book(leaves, bodyOf(leaves), { 'Idempotency-Key': key })).status, 201);
+  t.is((await app.request(HOST, '/api/v1/auth/sign-out', { method: 'POST', headers: bearer(leaves.token) })).status, 204);
+  const client = tenantDb(app, 'in');
+  await client.connect();
+  try {
+    await client.query(`update auth_session set expires_at = now() - interval '1 second' where subject_id = $1`, [lapses.accountId]);
+    const appointments = async () => Number((await client.query('select count(*)::int as n from appointment')).rows[0].n);
+    const before = await appointments();
+    for (const [who, body, headers] of [
+      [leaves, bodyOf(leaves), { 'Idempotency-Key': key }], // the replay of what it booked
+      [leaves, { ...bodyOf(leaves), slot: '11:00AM-01:00PM' }, {}],
+      [leaves, { ...bodyOf(leaves), sessionId: randomUUID() }, {}], // no such session: still 401, not 404
+      [lapses, bodyOf(lapses), {}],
+    ] as const) {
+      const answer = await book(who, body, headers);
+      t.is(answer.status, 401, answer.text);
+      t.is(answer.json().code, 'session-ended');
+    }
+    t.is(await appointments(), before, 'nothing written');
+    // A live sign-in still books.
+    t.is((await book(stays, bodyOf(stays))).status, 201);
+  } finally {
+    await client.end();
+  }
+});
