@@ -77,21 +77,28 @@ const BOOKED_TODAY = statement(
    from appointment a left join vaccination_session s on s.id = a.session_id where a.id = ?`,
 );
 
-/** The person, their doses, their latest appointment in the session and their check-in (person). */
-const PERSON_AT_SESSION = statement(
-  'teeka-person-at-session',
-  `select b.reference_id, b.name, b.gender, b.birth_year, b.document_type, b.document_masked,
+/**
+ * The person (`b`), their doses and their latest appointment in the session (one parameter: the
+ * session id), as PersonRow has them but the check-in: for PERSON_AT_SESSION, and for the statement
+ * that verifies a security code, which answers the check-in it writes.
+ */
+const PERSON_COLUMNS = `b.reference_id, b.name, b.gender, b.birth_year, b.document_type, b.document_masked,
      coalesce((select json_agg(json_build_object('vaccine', d.vaccine, 'doseNumber', d.dose_number,
          'givenOn', to_char(d.given_on, 'YYYY-MM-DD')) order by d.dose_number)
        from dose_record d where d.beneficiary_id = b.id and d.state <> 'voided'), '[]') as history,
-     ap.id as appointment_id, ap.dose_number, ap.label, ap.state as appointment_state,
-     ci.arrived_at, ci.verified_by, ci.verified_at
-   from beneficiary b
+     ap.id as appointment_id, ap.dose_number, ap.label, ap.state as appointment_state`;
+const PERSON_FROM = `beneficiary b
    left join lateral (
      select a.id, a.dose_number, sl.label, a.state from appointment a
      join session_slot sl on sl.session_id = a.session_id and sl.slot_index = a.slot_index
      where a.session_id = ? and a.beneficiary_id = b.id and a.state in ('booked', 'completed')
-     order by a.created_at desc limit 1) ap on true
+     order by a.created_at desc limit 1) ap on true`;
+
+/** The person, their doses, their latest appointment in the session and their check-in (person). */
+const PERSON_AT_SESSION = statement(
+  'teeka-person-at-session',
+  `select ${PERSON_COLUMNS}, ci.arrived_at, ci.verified_by, ci.verified_at
+   from ${PERSON_FROM}
    left join check_in ci on ci.session_id = ? and ci.beneficiary_id = b.id
    where b.id = ?`,
 );
@@ -130,7 +137,9 @@ export class CheckInService {
     // right code is refused.
     if (sameCode(code, appointment.securityCode)) {
       // The right code, in one statement (so no transaction round trips): the counter unchanged
-      // but checked, then the check-in and its audit entry only when it was under the limit.
+      // but checked, then the check-in and its audit entry only when it was under the limit, and
+      // the person as the desk shows them, with the check-in just written (its RETURNING: the
+      // statement's own reads do not see its writes).
       const verified = this.verifiedParts(actor, session.id, appointment.beneficiaryId, appointment.id, 'security-code', 'code');
       const verify = statementFor(
         'teeka-verify-code',
@@ -140,11 +149,19 @@ export class CheckInService {
            where security_code_check.failures < ?
            returning failures),
          ${verified.sql}
-         select exists (select 1 from code) as verified`,
+         select exists (select 1 from code) as verified, ${PERSON_COLUMNS}, c.arrived_at, c.verified_by, c.verified_at
+         from ${PERSON_FROM} left join checked c on true
+         where b.id = ?`,
       );
-      const [row] = await run<{ verified: boolean }>(this.em, verify, [appointment.id, SECURITY_CODE_MAX_FAILURES, ...verified.params]);
-      if (!row.verified) throw new SecurityCodeLockedError();
-      return this.person(session, appointment.beneficiaryId);
+      const [row] = await run<PersonRow & { verified: boolean }>(this.em, verify, [
+        appointment.id,
+        SECURITY_CODE_MAX_FAILURES,
+        ...verified.params,
+        session.id,
+        appointment.beneficiaryId,
+      ]);
+      if (!row?.verified) throw new SecurityCodeLockedError();
+      return this.personFrom(session, row);
     }
     const outcome = await inTransaction(this.em, async (em) => {
       const [row] = await em.execute<{ failures: number }[]>(
@@ -245,7 +262,8 @@ export class CheckInService {
          select ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, now(), ?::uuid from ${from}
          on conflict (session_id, beneficiary_id) do update set
            appointment_id = coalesce(excluded.appointment_id, check_in.appointment_id),
-           verified_by = excluded.verified_by, verified_at = excluded.verified_at, verifier_id = excluded.verifier_id),
+           verified_by = excluded.verified_by, verified_at = excluded.verified_at, verifier_id = excluded.verifier_id
+         returning arrived_at, verified_by, verified_at),
        audited as (${audited.sql})`,
       params: [sessionId, beneficiaryId, appointmentId, actor.user.id, method, actor.user.id, ...audited.params],
     };
@@ -291,6 +309,11 @@ export class CheckInService {
     // The person, their doses, their latest appointment in the session and their check-in: one query.
     const [row] = await run<PersonRow>(this.em, PERSON_AT_SESSION, [session.id, session.id, beneficiaryId]);
     if (!row) throw new NotFoundError('no such beneficiary');
+    return this.personFrom(session, row);
+  }
+
+  /** The person as the desk shows them, from their row (PERSON_COLUMNS and the check-in's). */
+  private async personFrom(session: Pick<VaccinationSession, 'id' | 'date'>, row: PersonRow): Promise<PersonAtCentre> {
     const due = nextDose(row.history, this.tenant.vaccines, todayIn(this.tenant.timeZone));
     return {
       referenceId: row.reference_id,

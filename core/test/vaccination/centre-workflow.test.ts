@@ -62,15 +62,18 @@ test.serial('received, transferred, given to booked people and walk-ins, wasted:
   t.false(JSON.stringify(day).includes(appointments[0].securityCode), 'no security code in the day view');
 
   // Anita arrives, is verified by her code and vaccinated.
-  t.like(await expect2xx(desk.post(`/appointments/${appointments[0].id}/arrival`)), { checkIn: { verifiedBy: null } });
+  const arrived = await expect2xx(desk.post(`/appointments/${appointments[0].id}/arrival`));
+  t.like(arrived, { checkIn: { verifiedBy: null } });
   const verified = await expect2xx(
     desk.post(`/appointments/${appointments[0].id}/verification`, { securityCode: appointments[0].securityCode }),
   );
   t.like(verified, {
     referenceId: anita.beneficiaries[0].referenceId,
     due: { status: 'due', doseNumber: 1 },
-    checkIn: { verifiedBy: 'security-code' },
+    appointment: { id: appointments[0].id, dose: 1, slot: '09:00AM-01:00PM', state: 'booked' },
+    checkIn: { arrivedAt: arrived.checkIn.arrivedAt, verifiedBy: 'security-code' },
   });
+  t.true(Date.parse(verified.checkIn.verifiedAt) >= Date.parse(arrived.checkIn.arrivedAt), 'verified after arriving');
   const given = await desk.post('/doses', dose(sessionId, anita.beneficiaries[0].referenceId, batch), {
     'Idempotency-Key': `dose-${randomUUID()}`,
   });
