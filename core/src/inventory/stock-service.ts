@@ -68,6 +68,8 @@ export interface AdministeringSource {
 }
 
 interface TakeRow {
+  /** The balance when the row was locked. */
+  locked: number;
   expired: number;
   balance: number | null;
   movement_id: string | null;
@@ -101,39 +103,13 @@ const TAKE_SINGLE_DOSES = statement(
    select (select doses from bal) as balance, (select id from mv) as movement_id`,
 );
 
-/** One dose of a multi-dose product, with the balance locked: from the oldest open vial, or a new one (see take). */
-const TAKE_FROM_VIAL = statement(
-  'teeka-stock-take-vial',
-  `with expired as (select count(*)::int as n from open_vial
-                          where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and discard_at <= now()),
-              oldest as (select id from open_vial
-                         where location_kind = ? and location_id = ? and batch_id = ? and state = 'open' and doses_left > 0
-                         order by opened_at, id limit 1),
-              taken as (update open_vial v set doses_left = v.doses_left - 1,
-                          state = case when v.doses_left = 1 then 'used-up' else 'open' end,
-                          closed_at = case when v.doses_left = 1 then now() else null end
-                        where v.id = (select id from oldest) and (select n from expired) = 0
-                        returning v.id, v.doses_left, v.discard_at),
-              unopened as (select ?::int - coalesce(sum(doses_left), 0)::int as n from open_vial
-                           where location_kind = ? and location_id = ? and batch_id = ? and state = 'open'),
-              opened as (insert into open_vial (id, batch_id, location_kind, location_id, doses_in_vial, doses_left, state, opened_by,
-                            discard_at, closed_at)
-                         select ?, ?, ?, ?, least(?::int, u.n), least(?::int, u.n) - 1,
-                           case when least(?::int, u.n) = 1 then 'used-up' else 'open' end, ?, now() + make_interval(secs => ?),
-                           case when least(?::int, u.n) = 1 then now() end
-                         from unopened u
-                         where u.n >= 1 and (select n from expired) = 0 and not exists (select 1 from oldest)
-                         returning id, doses_left, discard_at),
-              bal as (update stock_balance set doses = doses - 1, updated_at = now()
-                      where location_kind = ? and location_id = ? and batch_id = ? and doses >= 1
-                        and (exists (select 1 from taken) or exists (select 1 from opened))
-                      returning doses),
-              mv as (insert into stock_movement (batch_id, location_kind, location_id, kind, doses, reference, actor_id)
-                     select ?, ?, ?, 'administered', ?, ?, ? from bal returning id)
-         select (select n from expired) as expired, (select doses from bal) as balance, (select id from mv) as movement_id,
-           coalesce((select id from taken), (select id from opened)) as vial_id,
-           coalesce((select doses_left from taken), (select doses_left from opened)) as doses_left,
-           coalesce((select discard_at from taken), (select discard_at from opened)) as discard_at`,
+/**
+ * One dose of a multi-dose product: the balance row locked, then the dose from the oldest open
+ * vial or a new one, in one call (the function teeka_take_vial_dose, Migration20261208010000StockTakeVialDose).
+ */
+const TAKE_VIAL_DOSE = statement(
+  'teeka-stock-take-vial-dose',
+  'select locked, expired, balance, movement_id, vial_id, doses_left, discard_at from teeka_take_vial_dose(?, ?, ?, ?, ?, ?, ?, ?)',
 );
 
 @injectable()
@@ -200,9 +176,10 @@ export class StockService {
    * The second half of `administer`, inside the caller's transaction: takes the doses at the
    * source `source` answered. It locks the balance row until the caller commits, so call it last,
    * right before the commit: concurrent doses at one location queue on that row for as long as
-   * this transaction lasts after it. One dose, the common case, is one statement for a single-dose
-   * product and two (the lock, then everything else) for a multi-dose one; open vials past their
-   * discard time and several doses at once take the step-by-step path.
+   * this transaction lasts after it. One dose, the common case, is one round trip: a statement for
+   * a single-dose product, a call of teeka_take_vial_dose (the lock, then everything else) for a
+   * multi-dose one; open vials past their discard time and several doses at once take the
+   * step-by-step path.
    */
   async take(em: EntityManager, { batch, location }: AdministeringSource, request: Administration): Promise<Administered> {
     const doses = request.doses ?? 1;
@@ -222,30 +199,20 @@ export class StockService {
       if (row.balance === null) throw new OutOfStockError(doses, await lockBalance(em, batch.id, location));
       return { movementId: Number(row.movement_id), balance: row.balance, location: formatLocation(location), vials: [] };
     }
-    const balance = await lockBalance(em, batch.id, location);
-    if (doses === 1 && balance >= 1) {
-      // Locked, so this statement's snapshot holds every earlier dose here. It writes only when no
-      // open vial is past its discard time (those need wastage movements first: the general path).
-      const [row] = await run<TakeRow>(em, TAKE_FROM_VIAL, [
-        ...key,
-        ...key,
-        balance,
+    if (doses === 1) {
+      // The lock and the dose in one call: the function locks the balance row, then takes the dose
+      // in a statement of its own, whose snapshot holds every earlier dose here. It writes only
+      // when no open vial is past its discard time (those need wastage movements first: the general path).
+      const [row] = await run<TakeRow>(em, TAKE_VIAL_DOSE, [
         ...key,
         randomUUID(),
-        batch.id,
-        location.kind,
-        location.id,
-        batch.dosesPerVial,
-        batch.dosesPerVial,
         batch.dosesPerVial,
         request.actorId ?? null,
         Math.round(this.openVialHours(batch.vaccine) * 3600),
-        batch.dosesPerVial,
-        ...key,
-        ...movement,
+        request.reference,
       ]);
-      if (row.expired === 0) {
-        if (row.balance === null || row.vial_id === null) throw new OutOfStockError(doses, balance);
+      if (row.locked >= 1 && row.expired === 0) {
+        if (row.balance === null || row.vial_id === null) throw new OutOfStockError(doses, row.locked);
         return {
           movementId: Number(row.movement_id),
           balance: row.balance,

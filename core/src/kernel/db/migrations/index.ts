@@ -19,6 +19,7 @@ import { Migration20261123290000OtpHold } from './Migration20261123290000OtpHold
 import { Migration20261206010000HousekeepingIndexes } from './Migration20261206010000HousekeepingIndexes.js';
 import { Migration20261207010000AppointmentPersonIndex } from './Migration20261207010000AppointmentPersonIndex.js';
 import { Migration20261207020000AvailabilitySnapshot } from './Migration20261207020000AvailabilitySnapshot.js';
+import { Migration20261208010000StockTakeVialDose } from './Migration20261208010000StockTakeVialDose.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed from disk) so the compiled app
@@ -46,4 +47,5 @@ export const migrations = [
   { name: 'Migration20261206010000HousekeepingIndexes', class: Migration20261206010000HousekeepingIndexes },
   { name: 'Migration20261207010000AppointmentPersonIndex', class: Migration20261207010000AppointmentPersonIndex },
   { name: 'Migration20261207020000AvailabilitySnapshot', class: Migration20261207020000AvailabilitySnapshot },
+  { name: 'Migration20261208010000StockTakeVialDose', class: Migration20261208010000StockTakeVialDose },
 ];
