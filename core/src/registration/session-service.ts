@@ -93,9 +93,16 @@ export function tokenClaims(
 const INSERT_SESSION = `insert into auth_session (id, subject_type, subject_id, expires_at, created_at)
 values ($1::uuid, $2::varchar, $3::uuid, $4::timestamptz, now())`;
 
+/**
+ * The condition under which the `auth_session` row `s` still signs its subject in: not revoked, not
+ * expired. The one definition for every statement that checks a session (LIVE_SESSION, the staff
+ * request's, the booking's), so they cannot drift apart.
+ */
+export const liveSessionWhere = (s: string) => `${s}.revoked_at is null and ${s}.expires_at >= now()`;
+
 /** Whether a token's session is live: runs on every authenticated request, so it is prepared. */
-const LIVE_SESSION = `select true as live from auth_session
-where id = $1::uuid and subject_id = $2::uuid and revoked_at is null and expires_at >= now()`;
+const LIVE_SESSION = `select true as live from auth_session s
+where s.id = $1::uuid and s.subject_id = $2::uuid and ${liveSessionWhere('s')}`;
 
 /**
  * Sessions as signed JWTs (HS256, a key per tenant) carrying `exp`, whose `jti` is a session row,

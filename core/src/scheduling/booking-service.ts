@@ -13,7 +13,7 @@ import { NoticeOutbox } from '../messaging/notice-outbox.js';
 import { AppointmentNotices } from '../messaging/notices.js';
 import { Beneficiary } from '../registration/beneficiary.entity.js';
 import { deletionGuards } from '../registration/deletion-guards.js';
-import { SessionService } from '../registration/session-service.js';
+import { liveSessionWhere, SessionService } from '../registration/session-service.js';
 import { AvailabilityEvents } from '../subscriptions/events.js';
 import type { GivenDose } from '../vaccination/dose-schedule.js';
 import { Appointment } from './appointment.entity.js';
@@ -178,19 +178,18 @@ export class BookingService {
     if (idempotencyKey) {
       // A retry may be answered from what the first request stored: the session first.
       if (liveSession) await this.sessions.assertLive(liveSession, accountId);
-      liveSession = undefined;
       const earlier = await this.earlier(accountId, idempotencyKey, requestHash);
       if (earlier) return { booked: earlier, replayed: true };
     }
 
     // The session, slot, offered doses, and the account's named beneficiaries with their dose
-    // histories (and whether the sign-in session is live, when asked): one query.
+    // histories (and whether the sign-in session is live, unless checked above): one query.
     const { session, slot, today, offered, people } = await this.target(
       input.sessionId,
       input.slot,
       accountId,
       input.beneficiaries,
-      liveSession,
+      idempotencyKey ? undefined : liveSession,
     );
     const problems: { path: string; code: string }[] = [];
     const seats: Seat[] = [];
@@ -365,8 +364,8 @@ export class BookingService {
     // Whether the sign-in session is live, answered with or without a vaccination session (a
     // signed-out token learns nothing, not even whether the session exists).
     const live = liveSession
-      ? `(select exists (select 1 from auth_session a where a.id = ?::uuid and a.subject_id = ?::uuid and a.revoked_at is null
-            and a.expires_at >= now()) as live) l left join`
+      ? `(select exists (select 1 from auth_session a where a.id = ?::uuid and a.subject_id = ?::uuid and ${liveSessionWhere('a')})
+            as live) l left join`
       : '';
     // One prepared statement per number of people named (a few: an account holds a handful).
     const statement = statementFor(

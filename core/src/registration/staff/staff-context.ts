@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { run, statement } from '../../kernel/db/prepared.js';
 import { UnauthorizedError } from '../../kernel/errors.js';
 import { type AppContext, tenantScope } from '../../kernel/http/state.js';
+import { liveSessionWhere } from '../session-service.js';
 import { StaffRole, StaffUser } from '../staff-user.entity.js';
 import { type Grant, isRole, isScopeType, ROLES } from './permissions.js';
 
@@ -45,7 +46,7 @@ const STAFF_OF_SESSION = statement(
   `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeId', r.scope_id))
      from staff_role r where r.user_id = u.id), '[]') as roles
    from auth_session s left join staff_user u on u.id = s.subject_id
-   where s.id = ? and s.subject_id = ? and s.revoked_at is null and s.expires_at >= now()`,
+   where s.id = ? and s.subject_id = ? and ${liveSessionWhere('s')}`,
 );
 
 type StaffRow = Record<string, unknown> & { id: string | null; roles: RoleRow[] };
